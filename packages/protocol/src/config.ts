@@ -1,0 +1,154 @@
+// The one configuration schema of Atelier: embedded defaults, a YAML file, then ATELIER_* variables.
+import { parse as parseYaml, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { AppError, formatIssues } from './errors.js';
+import { bytesSchema, cpuSchema, durationSchema } from './units.js';
+
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
+    message: 'must be a lower-case DNS name such as atelier.example.com or localhost',
+  });
+
+const sqliteSchema = z.strictObject({ path: z.string().min(1).optional() });
+const mysqlSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(3306),
+  username: z.string().min(1),
+  password: z.string().default(''),
+  database: z.string().min(1).default('atelier'),
+  tls: z.union([z.boolean(), z.strictObject({ ca: z.string().optional(), rejectUnauthorized: z.boolean().default(true) })]).default(false),
+  connectionLimit: z.number().int().min(1).max(1000).default(10),
+});
+const databaseSchema = z.union([
+  z.strictObject({ sqlite: sqliteSchema }),
+  z.strictObject({ mysql: mysqlSchema }),
+], { error: 'choose exactly one of database.sqlite or database.mysql' });
+
+const objectStorageSchema = z.union([z.strictObject({ fs: z.strictObject({ path: z.string().min(1).optional() }) })], {
+  error: 'choose objectStorage.fs (cloud stores come in a later release)',
+});
+
+const dockerRuntimeSchema = z.strictObject({
+  /** unix socket path or tcp://host:port; default: DOCKER_HOST, then the Docker and Podman sockets */
+  socket: z.string().min(1).optional(),
+  /** address on which workspace supervisor ports are published (the proxy connects there) */
+  publishAddress: z.string().default('127.0.0.1'),
+  /** container network mode; slirp4netns lets workspaces reach services on the host's loopback */
+  network: z.string().min(1).optional(),
+});
+
+const workspaceSchema = z.strictObject({
+  runtime: z.strictObject({ docker: dockerRuntimeSchema }).prefault({ docker: {} }),
+  defaultImage: z.string().min(1).default('localhost/atelier-workspace:bookworm'),
+  resources: z
+    .strictObject({ cpu: cpuSchema.prefault(2), memory: bytesSchema.prefault('4Gi') })
+    .prefault({}),
+  timeouts: z
+    .strictObject({
+      /** time a start may take until running */
+      startup: durationSchema.prefault('1h'),
+      /** running without activity; the IDE issue sends heartbeats */
+      inactivity: durationSchema.prefault('30m'),
+      maxLifetime: durationSchema.prefault('36h'),
+      /** how long the content backup of a stop may take */
+      backup: durationSchema.prefault('1h'),
+      /** grace given to workspace processes on stop before they are killed */
+      stopGrace: durationSchema.prefault('10s'),
+    })
+    .prefault({}),
+  /** allow file:// repository URLs (host paths, mounted read-only); admins only */
+  allowLocalRepositories: z.boolean().default(true),
+});
+
+export const configSchema = z.strictObject({
+  domain: hostname.default('localhost'),
+  port: z.number().int().min(1).max(65535).default(8080),
+  bindAddress: z.string().min(1).default('127.0.0.1'),
+  /** where the embedded defaults keep their data; relative paths are from the working directory */
+  dataDir: z.string().min(1).default('.atelier'),
+  database: databaseSchema.prefault({ sqlite: {} }),
+  objectStorage: objectStorageSchema.prefault({ fs: {} }),
+  workspace: workspaceSchema.prefault({}),
+  auth: z
+    .strictObject({
+      /** key ring for secrets at rest: id -> base64 of 32 bytes; the first is used to encrypt */
+      encryptionKeys: z.array(z.strictObject({ id: z.string().regex(/^[a-z0-9-]{1,32}$/), key: z.string() })).optional(),
+      sessionMaxAge: durationSchema.prefault('168h'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type DatabaseConfig = Config['database'];
+export type MysqlConfig = z.output<typeof mysqlSchema>;
+
+const ENV_PREFIX = 'ATELIER_';
+
+/** camelCase key path from an env name segment: DATA_DIR -> dataDir. */
+function camel(segment: string): string {
+  return segment.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Environment overrides: `ATELIER_PORT=9000`, `ATELIER_DATA_DIR=/var/lib/atelier`,
+ * `ATELIER_DATABASE__MYSQL__HOST=db` (double underscore nests). Values are YAML scalars.
+ */
+export function configFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
+    const path = name.slice(ENV_PREFIX.length).split('__').map(camel);
+    if (path.some((p) => p === '') || !isConfigPath(path)) continue;
+    let node = out;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Record<string, unknown>;
+    }
+    node[path.at(-1) as string] = parseYaml(value) ?? value;
+  }
+  return out;
+}
+
+const TOP_LEVEL = new Set(Object.keys(configSchema.shape));
+const isConfigPath = (path: string[]) => TOP_LEVEL.has(path[0] ?? '');
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge where `over` wins; arrays are replaced, not merged. */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeConfig(base[k], v);
+  return out;
+}
+
+/** Parses config YAML text; syntax errors name the line and column. */
+export function parseConfigYaml(text: string, fileName: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (doc.errors.length) {
+    throw new AppError(
+      'invalid_argument',
+      `${fileName} is not valid YAML`,
+      doc.errors.map((e) => `${fileName}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
+  }
+  return doc.toJS() ?? {};
+}
+
+/** Validates merged input; an invalid config is one AppError listing every problem. */
+export function validateConfig(input: unknown, source = 'configuration'): Config {
+  const result = configSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const details = formatIssues(result.error.issues);
+    throw new AppError('invalid_argument', `${source} has ${details.length} problem(s)`, details);
+  }
+  return result.data;
+}

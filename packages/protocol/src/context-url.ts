@@ -1,0 +1,68 @@
+// Context URLs for this release: a git repository over http(s) or a file:// path.
+import { AppError } from './errors.js';
+
+export interface RepositoryContext {
+  /** the URL as given, normalized */
+  contextUrl: string;
+  /** what `git clone` is given */
+  cloneUrl: string;
+  kind: 'http' | 'file';
+  /** best-effort names for ids and display */
+  owner: string | undefined;
+  repo: string | undefined;
+}
+
+/**
+ * Parses a repository URL. Credentials in the URL are refused (they would end up in the
+ * database and in the workspace's git config); SCM sign-in provides them in a later release.
+ */
+export function parseContextUrl(input: string): RepositoryContext {
+  const text = input.trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new AppError(
+      'invalid_argument',
+      `"${text}" is not a URL: give a git repository URL such as https://host/owner/repo.git or file:///path/to/repo`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'file:') {
+    throw new AppError(
+      'invalid_argument',
+      `unsupported scheme "${url.protocol}" in ${text}: use https://, http:// or file://`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new AppError('invalid_argument', 'remove the user name and password from the URL: credentials are not stored');
+  }
+  if (url.search || url.hash) {
+    throw new AppError('invalid_argument', 'a repository URL has no query (?...) or fragment (#...)');
+  }
+  const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (segments.some((s) => s === '..' || s === '.')) {
+    throw new AppError('invalid_argument', 'the repository path may not contain "." or ".." segments');
+  }
+  if (url.protocol === 'file:') {
+    if (url.host) throw new AppError('invalid_argument', 'file URLs name a local path: file:///path/to/repo');
+    if (segments.length === 0) throw new AppError('invalid_argument', 'file URL names no repository path');
+  } else if (segments.length === 0) {
+    throw new AppError('invalid_argument', `${text} names a host but no repository path`);
+  }
+  const repo = segments.at(-1)?.replace(/\.git$/, '');
+  const owner = segments.length >= 2 ? segments.at(-2) : url.hostname.split('.')[0];
+  const normalized = `${url.protocol}//${url.host}/${segments.map(encodeURIComponent).join('/')}`;
+  return {
+    contextUrl: normalized,
+    cloneUrl: normalized,
+    kind: url.protocol === 'file:' ? 'file' : 'http',
+    owner,
+    repo,
+  };
+}
+
+/** The folder under /workspace the repository is cloned into. */
+export function checkoutFolder(ctx: Pick<RepositoryContext, 'repo'>): string {
+  const cleaned = (ctx.repo ?? 'repo').replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[.-]+/, '');
+  return cleaned.length > 0 ? cleaned : 'repo';
+}

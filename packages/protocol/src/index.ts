@@ -1,0 +1,10 @@
+// Public surface of @atelier/protocol.
+export * from './api.js';
+export * from './config.js';
+export * from './context-url.js';
+export * from './errors.js';
+export * from './ids.js';
+export * from './phases.js';
+export * from './supervisor.js';
+export * from './units.js';
+export * from './urls.js';

@@ -1,0 +1,90 @@
+// The contract between the control plane and the supervisor inside every workspace container.
+import { z } from 'zod';
+
+/** Port of the supervisor's HTTP API inside the container (Gitpod's apiEndpointPort). */
+export const SUPERVISOR_PORT = 22999;
+/** Environment variable holding the supervisor's JSON config. */
+export const SUPERVISOR_CONFIG_ENV = 'ATELIER_SUPERVISOR_CONFIG';
+/** Header with which the manager and the proxy authenticate to a supervisor. */
+export const SUPERVISOR_TOKEN_HEADER = 'x-atelier-supervisor-token';
+/** Upgrade protocol of the TCP tunnel to a port inside the workspace. */
+export const TUNNEL_PROTOCOL = 'atelier-tunnel';
+/** Where the supervisor bundle and its node binary are mounted, read-only. */
+export const SUPERVISOR_MOUNT = '/.supervisor';
+/** Content-ready marker written after initialization (Gitpod: /workspace/.gitpod/ready). */
+export const CONTENT_READY_FILE = '/workspace/.gitpod/ready';
+
+export const gitRefSchema = z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/).refine((r) => !r.startsWith('-'));
+
+export const contentInitSchema = z.discriminatedUnion('kind', [
+  /** shallow clone of cloneUrl at ref (branch, tag or commit; default branch when absent) */
+  z.object({ kind: z.literal('git'), cloneUrl: z.string().min(1), ref: gitRefSchema.optional() }),
+  /** the manager imports a backup and then calls POST /_supervisor/v1/content/ready */
+  z.object({ kind: z.literal('backup') }),
+  z.object({ kind: z.literal('empty') }),
+]);
+export type ContentInit = z.infer<typeof contentInitSchema>;
+
+export const supervisorConfigSchema = z.object({
+  workspaceId: z.string(),
+  instanceId: z.string(),
+  ownerId: z.string(),
+  /** the secret callers present in SUPERVISOR_TOKEN_HEADER */
+  token: z.string().min(32),
+  workspaceUrl: z.string(),
+  /** the image's user (name or uid) that tasks, terminals and git run as */
+  user: z.string().default('gitpod'),
+  /** absolute path of the checkout, below /workspace */
+  checkoutLocation: z.string().regex(/^\/workspace(\/[^/]+)*$/),
+  contentInit: contentInitSchema,
+  /** extra environment for terminals and tasks */
+  env: z.record(z.string(), z.string()).default({}),
+});
+export type SupervisorConfig = z.infer<typeof supervisorConfigSchema>;
+
+export const contentSourceSchema = z.enum(['from-other', 'from-backup']);
+export type ContentSource = z.infer<typeof contentSourceSchema>;
+
+export const contentStatusSchema = z.object({
+  available: z.boolean(),
+  source: contentSourceSchema.nullable(),
+  /** set when initialization failed: what went wrong and what to do */
+  error: z.string().nullable(),
+  /** last progress line of the initialization (e.g. git's "Receiving objects: 40%") */
+  progress: z.string().nullable(),
+});
+export type ContentStatus = z.infer<typeof contentStatusSchema>;
+
+export const ideStatusSchema = z.object({ ok: z.boolean() });
+export const listeningPortSchema = z.object({ port: z.number().int(), address: z.string() });
+export const portsStatusSchema = z.object({ ports: z.array(listeningPortSchema) });
+export type PortsStatus = z.infer<typeof portsStatusSchema>;
+
+export const contentReadyRequestSchema = z.object({ source: contentSourceSchema });
+
+export const terminalSchema = z.object({ alias: z.string(), title: z.string(), pid: z.number(), cwd: z.string() });
+export const openTerminalRequestSchema = z.object({
+  cols: z.number().int().min(1).max(1000).default(80),
+  rows: z.number().int().min(1).max(1000).default(24),
+});
+
+/** Messages a terminal client sends as text frames; output arrives as binary frames. */
+export const terminalClientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('input'), data: z.string() }),
+  z.object({ type: z.literal('resize'), cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }),
+]);
+export type TerminalClientMessage = z.infer<typeof terminalClientMessageSchema>;
+
+export const supervisorPaths = {
+  statusSupervisor: '/_supervisor/v1/status/supervisor',
+  statusContent: '/_supervisor/v1/status/content',
+  statusIde: '/_supervisor/v1/status/ide',
+  statusPorts: '/_supervisor/v1/status/ports',
+  contentReady: '/_supervisor/v1/content/ready',
+  terminalList: '/_supervisor/v1/terminal/list',
+  terminalOpen: '/_supervisor/v1/terminal/open',
+  /** + `/<alias>`, WebSocket */
+  terminalAttach: '/_supervisor/v1/terminal/attach',
+  /** + `/<port>`, HTTP Upgrade to TUNNEL_PROTOCOL, then raw TCP */
+  tunnel: '/_supervisor/v1/tunnel',
+} as const;

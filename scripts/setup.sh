@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Installs what Atelier needs on a Debian/Ubuntu machine and is a no-op when it is all there.
+# Usage: scripts/setup.sh [up|test]   ("up": what running needs; "test": also the test peers)
+# Idempotent; each step says what it does. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODE=${1:-up}
+CACHE=${ATELIER_SETUP_CACHE:-/var/cache/atelier-setup}
+IMAGE=${ATELIER_WORKSPACE_IMAGE:-localhost/atelier-workspace:bookworm}
+PODMAN_SOCK=/run/podman/podman.sock
+t0=$(date +%s)
+step() { echo "[setup +$(($(date +%s) - t0))s] $*"; }
+die() { echo "setup: $*" >&2; exit 2; }
+SUDO=""
+if [ "$(id -u)" != 0 ]; then command -v sudo >/dev/null && SUDO=sudo; fi
+
+# 1. Node.js >= 20.19 (Vite and the toolchain need it). We cannot install Node for you portably.
+node_ok() { node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null; }
+node_ok || die "Node.js >= 20.19 is required (found: $(node --version 2>/dev/null || echo none)). Install it from your distribution or nodejs.org, then run this again."
+
+# 2. Debian packages.
+engine_answers() {
+  [ -n "${DOCKER_HOST:-}" ] && return 0
+  for s in /var/run/docker.sock "$PODMAN_SOCK"; do
+    [ -S "$s" ] && curl -sf --max-time 2 --unix-socket "$s" http://d/_ping >/dev/null 2>&1 && return 0
+  done
+  return 1
+}
+PKGS=(git curl zstd tar debootstrap libnss-myhostname)
+engine_answers || PKGS+=(podman crun catatonit uidmap)
+if [ "$MODE" = test ]; then
+  PKGS+=(podman crun catatonit uidmap mariadb-server chromium openssh-client tmux busybox-static)
+fi
+missing=()
+for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+if ((${#missing[@]})); then
+  command -v apt-get >/dev/null || die "missing packages (${missing[*]}) and no apt-get: install them by hand"
+  [ "$(id -u)" = 0 ] || [ -n "$SUDO" ] || die "missing packages (${missing[*]}): run as root or install sudo"
+  step "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q >/dev/null
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 3. Podman as a Docker-compatible engine (only when we are the ones providing the engine).
+if command -v podman >/dev/null && ! engine_answers; then
+  if [ -d /sys/fs/cgroup/memory ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
+    step "mount cgroup v1 hugetlb (crun refuses hybrid mode without it)"
+    $SUDO mkdir -p /sys/fs/cgroup/hugetlb && $SUDO mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || true
+  fi
+  if ! grep -q '^default_ulimits' /etc/containers/containers.conf 2>/dev/null; then
+    step "containers.conf: default_ulimits (no CAP_SYS_RESOURCE here)"
+    $SUDO mkdir -p /etc/containers
+    printf '[containers]\ndefault_ulimits = ["nofile=65536:65536", "nproc=65536:65536"]\n' | $SUDO tee -a /etc/containers/containers.conf >/dev/null
+  fi
+  step "start the Docker-compatible API: podman system service on $PODMAN_SOCK"
+  $SUDO mkdir -p "$(dirname "$PODMAN_SOCK")" "$CACHE"
+  $SUDO sh -c "nohup podman system service --time=0 unix://$PODMAN_SOCK > $CACHE/podman-service.log 2>&1 &"
+  for _ in $(seq 1 100); do engine_answers && break; sleep 0.1; done
+  engine_answers || die "podman system service did not answer on $PODMAN_SOCK; see $CACHE/podman-service.log"
+fi
+engine_answers || die "no container engine answers: start Docker or Podman (podman system service), or set DOCKER_HOST"
+
+# 4. npm packages (npm ci when the lock file changed since the last install).
+lock_sum=$(sha256sum package-lock.json 2>/dev/null | cut -c1-64 || echo none)
+if [ ! -f node_modules/.atelier-lock ] || [ "$(cat node_modules/.atelier-lock)" != "$lock_sum" ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > node_modules/.atelier-lock
+fi
+
+# 5. Build the parts that run outside Node's module loader: supervisor bundle, dashboard.
+step "build supervisor and dashboard"
+npm run --silent build
+
+# 6. Default workspace image (Debian bookworm, user gitpod 33333), unless the engine has it already.
+image_exists() { curl -sf --unix-socket "${ENGINE_SOCK:-$PODMAN_SOCK}" "http://d/images/$IMAGE/json" >/dev/null 2>&1 || podman image exists "$IMAGE" 2>/dev/null; }
+if ! image_exists; then
+  $SUDO mkdir -p "$CACHE"
+  if [ ! -s "$CACHE/workspace-rootfs.tar" ]; then
+    step "debootstrap the default workspace image (about 40 s, once)"
+    r=$(mktemp -d)
+    $SUDO debootstrap --variant=minbase \
+      --include=git,bash,ca-certificates,curl,sudo,procps,less,openssh-client,python3,tar,vim-tiny,locales \
+      bookworm "$r" >/dev/null
+    $SUDO chroot "$r" useradd -m -u 33333 -U -s /bin/bash gitpod
+    echo 'gitpod ALL=(ALL) NOPASSWD:ALL' | $SUDO tee "$r/etc/sudoers.d/gitpod" >/dev/null
+    $SUDO chmod 440 "$r/etc/sudoers.d/gitpod"
+    $SUDO mkdir -p "$r/workspace" && $SUDO chown 33333:33333 "$r/workspace"
+    $SUDO rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/cache/apt/*.bin "$r"/var/lib/apt/lists/*
+    $SUDO tar -C "$r" --numeric-owner -cf "$CACHE/workspace-rootfs.tar.tmp" .
+    $SUDO mv "$CACHE/workspace-rootfs.tar.tmp" "$CACHE/workspace-rootfs.tar"
+    $SUDO rm -rf "$r"
+  fi
+  step "import $IMAGE"
+  if command -v podman >/dev/null; then
+    $SUDO podman import --change 'CMD ["/bin/bash"]' --change 'ENV LANG=C.UTF-8' \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'USER gitpod' --change 'WORKDIR /workspace' "$CACHE/workspace-rootfs.tar" "$IMAGE" >/dev/null
+  else
+    docker import --change 'CMD ["/bin/bash"]' --change 'ENV LANG=C.UTF-8' \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'USER gitpod' --change 'WORKDIR /workspace' "$CACHE/workspace-rootfs.tar" "$IMAGE" >/dev/null
+  fi
+fi
+step "ready"
