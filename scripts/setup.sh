@@ -48,10 +48,18 @@ if command -v podman >/dev/null && ! engine_answers; then
     step "mount cgroup v1 hugetlb (crun refuses hybrid mode without it)"
     $SUDO mkdir -p /sys/fs/cgroup/hugetlb && $SUDO mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || true
   fi
-  if ! grep -q '^default_ulimits' /etc/containers/containers.conf 2>/dev/null; then
-    step "containers.conf: default_ulimits (no CAP_SYS_RESOURCE here)"
+  # crun cannot raise limits above the hard limits of this machine (no CAP_SYS_RESOURCE in sandboxes)
+  nofile=$(ulimit -Hn); [ "$nofile" = unlimited ] && nofile=1048576
+  nproc=$(ulimit -Hu); [ "$nproc" = unlimited ] && nproc=1048576
+  want="default_ulimits = [\"nofile=$nofile:$nofile\", \"nproc=$nproc:$nproc\"]"
+  if ! grep -qxF "$want" /etc/containers/containers.conf 2>/dev/null; then
+    step "containers.conf: $want"
     $SUDO mkdir -p /etc/containers
-    printf '[containers]\ndefault_ulimits = ["nofile=65536:65536", "nproc=65536:65536"]\n' | $SUDO tee -a /etc/containers/containers.conf >/dev/null
+    if grep -q '^default_ulimits' /etc/containers/containers.conf 2>/dev/null; then
+      $SUDO sed -i "s|^default_ulimits.*|$want|" /etc/containers/containers.conf
+    else
+      printf '[containers]\n%s\n' "$want" | $SUDO tee -a /etc/containers/containers.conf >/dev/null
+    fi
   fi
   step "start the Docker-compatible API: podman system service on $PODMAN_SOCK"
   $SUDO mkdir -p "$(dirname "$PODMAN_SOCK")" "$CACHE"

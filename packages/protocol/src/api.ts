@@ -88,7 +88,12 @@ export const createTokenRequestSchema = z.strictObject({
 });
 export const createTokenResponseSchema = z.object({ id: z.string(), token: z.string() });
 
-export const userSchema = z.object({ id: z.string(), name: z.string(), admin: z.boolean(), createdAt: z.string() });
+export const userSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  admin: z.boolean(),
+  createdAt: z.string(),
+});
 export type UserDto = z.infer<typeof userSchema>;
 
 const userName = z
@@ -98,11 +103,18 @@ const password = z.string().min(8, 'a password has at least 8 characters').max(2
 
 export const loginRequestSchema = z.strictObject({ name: z.string().min(1), password: z.string().min(1) });
 export const setupRequestSchema = z.strictObject({ setupCode: z.string().min(1), name: userName, password });
-export const createUserRequestSchema = z.strictObject({ name: userName, password, admin: z.boolean().default(false) });
+export const createUserRequestSchema = z.strictObject({
+  name: userName,
+  password,
+  admin: z.boolean().default(false),
+});
 export const userNameSchema = userName;
 export const passwordSchema = password;
 
-export const healthSchema = z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.string()) });
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.record(z.string(), z.string()),
+});
 export const setupStatusSchema = z.object({ needsSetup: z.boolean(), user: userSchema.nullable() });
 
 /** Server-Sent Events of GET /api/v1/workspaces/{id}/events and /api/v1/events: event "workspace". */

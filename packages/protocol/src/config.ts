@@ -1,5 +1,5 @@
 // The one configuration schema of Atelier: embedded defaults, a YAML file, then ATELIER_* variables.
-import { parse as parseYaml, LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AppError, formatIssues } from './errors.js';
 import { bytesSchema, cpuSchema, durationSchema } from './units.js';
@@ -17,33 +17,44 @@ const mysqlSchema = z.strictObject({
   username: z.string().min(1),
   password: z.string().default(''),
   database: z.string().min(1).default('atelier'),
-  tls: z.union([z.boolean(), z.strictObject({ ca: z.string().optional(), rejectUnauthorized: z.boolean().default(true) })]).default(false),
+  tls: z
+    .union([
+      z.boolean(),
+      z.strictObject({ ca: z.string().optional(), rejectUnauthorized: z.boolean().default(true) }),
+    ])
+    .default(false),
   connectionLimit: z.number().int().min(1).max(1000).default(10),
 });
-const databaseSchema = z.union([
-  z.strictObject({ sqlite: sqliteSchema }),
-  z.strictObject({ mysql: mysqlSchema }),
-], { error: 'choose exactly one of database.sqlite or database.mysql' });
+const databaseSchema = z.union(
+  [z.strictObject({ sqlite: sqliteSchema }), z.strictObject({ mysql: mysqlSchema })],
+  { error: 'choose exactly one of database.sqlite or database.mysql' },
+);
 
-const objectStorageSchema = z.union([z.strictObject({ fs: z.strictObject({ path: z.string().min(1).optional() }) })], {
-  error: 'choose objectStorage.fs (cloud stores come in a later release)',
-});
+const objectStorageSchema = z.union(
+  [z.strictObject({ fs: z.strictObject({ path: z.string().min(1).optional() }) })],
+  {
+    error: 'choose objectStorage.fs (cloud stores come in a later release)',
+  },
+);
 
 const dockerRuntimeSchema = z.strictObject({
   /** unix socket path or tcp://host:port; default: DOCKER_HOST, then the Docker and Podman sockets */
   socket: z.string().min(1).optional(),
   /** address on which workspace supervisor ports are published (the proxy connects there) */
   publishAddress: z.string().default('127.0.0.1'),
-  /** container network mode; slirp4netns lets workspaces reach services on the host's loopback */
+  /** container network mode, e.g. `slirp4netns:allow_host_loopback=true` (Podman) */
   network: z.string().min(1).optional(),
+  /**
+   * address at which workspaces reach the host's loopback (10.0.2.2 with slirp4netns and
+   * allow_host_loopback); repository URLs on localhost are rewritten to it for the clone
+   */
+  hostLoopback: z.string().min(1).optional(),
 });
 
 const workspaceSchema = z.strictObject({
   runtime: z.strictObject({ docker: dockerRuntimeSchema }).prefault({ docker: {} }),
   defaultImage: z.string().min(1).default('localhost/atelier-workspace:bookworm'),
-  resources: z
-    .strictObject({ cpu: cpuSchema.prefault(2), memory: bytesSchema.prefault('4Gi') })
-    .prefault({}),
+  resources: z.strictObject({ cpu: cpuSchema.prefault(2), memory: bytesSchema.prefault('4Gi') }).prefault({}),
   timeouts: z
     .strictObject({
       /** time a start may take until running */
@@ -73,12 +84,16 @@ export const configSchema = z.strictObject({
   auth: z
     .strictObject({
       /** key ring for secrets at rest: id -> base64 of 32 bytes; the first is used to encrypt */
-      encryptionKeys: z.array(z.strictObject({ id: z.string().regex(/^[a-z0-9-]{1,32}$/), key: z.string() })).optional(),
+      encryptionKeys: z
+        .array(z.strictObject({ id: z.string().regex(/^[a-z0-9-]{1,32}$/), key: z.string() }))
+        .optional(),
       sessionMaxAge: durationSchema.prefault('168h'),
     })
     .prefault({}),
   log: z
-    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    })
     .prefault({}),
 });
 
@@ -107,7 +122,8 @@ export function configFromEnv(env: Record<string, string | undefined>): Record<s
     let node = out;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
-      node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Record<string, unknown>;
+      if (typeof next !== 'object' || next === null) node[key] = {};
+      node = node[key] as Record<string, unknown>;
     }
     node[path.at(-1) as string] = parseYaml(value) ?? value;
   }
@@ -137,7 +153,10 @@ export function parseConfigYaml(text: string, fileName: string): unknown {
     throw new AppError(
       'invalid_argument',
       `${fileName} is not valid YAML`,
-      doc.errors.map((e) => `${fileName}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`),
+      doc.errors.map(
+        (e) =>
+          `${fileName}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`,
+      ),
     );
   }
   return doc.toJS() ?? {};

@@ -34,7 +34,10 @@ export function parseContextUrl(input: string): RepositoryContext {
     );
   }
   if (url.username || url.password) {
-    throw new AppError('invalid_argument', 'remove the user name and password from the URL: credentials are not stored');
+    throw new AppError(
+      'invalid_argument',
+      'remove the user name and password from the URL: credentials are not stored',
+    );
   }
   if (url.search || url.hash) {
     throw new AppError('invalid_argument', 'a repository URL has no query (?...) or fragment (#...)');

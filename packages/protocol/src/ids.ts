@@ -7,7 +7,8 @@ export type InstanceId = Brand<string, 'InstanceId'>;
 export type UserId = Brand<string, 'UserId'>;
 
 /** Gitpod's accepted workspace id shapes: `<seg>-<seg>-<8..11 chars>` or a UUID. */
-export const WORKSPACE_ID_PATTERN = /^([0-9a-z]{2,16}-[0-9a-z]{2,16}-[0-9a-z]{8,11}|[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$/;
+export const WORKSPACE_ID_PATTERN =
+  /^([0-9a-z]{2,16}-[0-9a-z]{2,16}-[0-9a-z]{8,11}|[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const workspaceIdSchema = z
@@ -30,7 +31,10 @@ const COLORS = ['amber', 'azure', 'coral', 'gold', 'indigo', 'jade', 'lime', 'pl
 const ANIMALS = ['badger', 'crane', 'dragon', 'falcon', 'lynx', 'otter', 'panda', 'raven', 'tiger', 'whale'];
 
 function segment(raw: string | undefined): string | undefined {
-  const cleaned = (raw ?? '').toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 16);
+  const cleaned = (raw ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 16);
   return cleaned.length >= 2 ? cleaned : undefined;
 }
 

@@ -14,7 +14,10 @@ export const SUPERVISOR_MOUNT = '/.supervisor';
 /** Content-ready marker written after initialization (Gitpod: /workspace/.gitpod/ready). */
 export const CONTENT_READY_FILE = '/workspace/.gitpod/ready';
 
-export const gitRefSchema = z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/).refine((r) => !r.startsWith('-'));
+export const gitRefSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._/-]{1,200}$/)
+  .refine((r) => !r.startsWith('-'));
 
 export const contentInitSchema = z.discriminatedUnion('kind', [
   /** shallow clone of cloneUrl at ref (branch, tag or commit; default branch when absent) */
@@ -62,7 +65,12 @@ export type PortsStatus = z.infer<typeof portsStatusSchema>;
 
 export const contentReadyRequestSchema = z.object({ source: contentSourceSchema });
 
-export const terminalSchema = z.object({ alias: z.string(), title: z.string(), pid: z.number(), cwd: z.string() });
+export const terminalSchema = z.object({
+  alias: z.string(),
+  title: z.string(),
+  pid: z.number(),
+  cwd: z.string(),
+});
 export const openTerminalRequestSchema = z.object({
   cols: z.number().int().min(1).max(1000).default(80),
   rows: z.number().int().min(1).max(1000).default(24),
@@ -71,7 +79,11 @@ export const openTerminalRequestSchema = z.object({
 /** Messages a terminal client sends as text frames; output arrives as binary frames. */
 export const terminalClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('input'), data: z.string() }),
-  z.object({ type: z.literal('resize'), cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }),
+  z.object({
+    type: z.literal('resize'),
+    cols: z.number().int().min(1).max(1000),
+    rows: z.number().int().min(1).max(1000),
+  }),
 ]);
 export type TerminalClientMessage = z.infer<typeof terminalClientMessageSchema>;
 

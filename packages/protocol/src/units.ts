@@ -7,7 +7,8 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3
 export function parseDuration(text: string): number | undefined {
   if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
   let total = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * (DURATION_UNITS[m[2] ?? ''] ?? 0);
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+    total += Number(m[1]) * (DURATION_UNITS[m[2] ?? ''] ?? 0);
   return total;
 }
 
@@ -18,16 +19,14 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-export const durationSchema = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const ms = typeof v === 'number' ? v : parseDuration(v);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration: write e.g. 30m, 1h30m or 90s` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : parseDuration(v);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration: write e.g. 30m, 1h30m or 90s` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const BYTE_UNITS: Record<string, number> = {
   '': 1,
@@ -51,7 +50,10 @@ export function parseBytes(text: string): number | undefined {
 export const bytesSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const n = typeof v === 'number' ? v : parseBytes(v);
   if (n === undefined || n <= 0) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size: write e.g. 4Gi, 512Mi or a number of bytes` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${v}" is not a size: write e.g. 4Gi, 512Mi or a number of bytes`,
+    });
     return z.NEVER;
   }
   return n;

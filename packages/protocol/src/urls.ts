@@ -36,7 +36,9 @@ export function classifyHost(hostHeader: string, domain: string): WorkspaceHost 
   const port = new RegExp(`^([0-9]{1,5})-${WSID}$`).exec(label);
   if (port) {
     const n = Number(port[1]);
-    return n >= 1 && n <= 65535 ? { kind: 'port', workspaceId: port[2] as string, port: n } : { kind: 'unknown' };
+    return n >= 1 && n <= 65535
+      ? { kind: 'port', workspaceId: port[2] as string, port: n }
+      : { kind: 'unknown' };
   }
   const ws = new RegExp(`^${WSID}$`).exec(label);
   return ws ? { kind: 'workspace', workspaceId: ws[1] as string } : { kind: 'unknown' };

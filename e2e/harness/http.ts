@@ -1,0 +1,63 @@
+// HTTP to the Atelier under test by host name: connects to 127.0.0.1 and sends the URL's Host,
+// so `*.ws.localhost` names work whatever the machine's resolver says.
+import http from 'node:http';
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: Number(u.port || 80),
+        method: opts.method ?? 'GET',
+        path: `${u.pathname}${u.search}`,
+        headers: { host: u.host, ...(opts.headers ?? {}) },
+        timeout: 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** JSON API call with a bearer token; throws with the server's message on errors. */
+export async function api<T = unknown>(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const reply = await request(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (reply.status >= 400) throw new Error(`${method} ${path} → ${reply.status}: ${reply.body}`);
+  return (reply.body ? JSON.parse(reply.body) : undefined) as T;
+}

@@ -1,0 +1,74 @@
+// `atelier admin ...`: accounts and tokens, straight on the data `atelier up` uses.
+import { AppError } from '@atelier/protocol';
+import { createAccessToken, createUser } from '@atelier/server';
+import { z } from 'zod';
+import { openData } from '../compose.js';
+import { loadConfig } from '../load-config.js';
+import { configFlags, parseFlags } from './flags.js';
+
+const userFlags = z.object({
+  config: z.string().optional(),
+  'data-dir': z.string().optional(),
+  name: z.string({ error: '--name is required' }),
+  password: z.string({ error: '--password is required' }),
+  admin: z.boolean().default(false),
+});
+const tokenFlags = z.object({
+  config: z.string().optional(),
+  'data-dir': z.string().optional(),
+  user: z.string({ error: '--user is required' }),
+  name: z.string().min(1).max(100).default('cli'),
+});
+
+export async function runAdmin(args: string[]): Promise<number> {
+  const [noun, verb, ...rest] = args;
+  if (noun === 'user' && verb === 'create') {
+    const { values } = parseFlags(
+      rest,
+      { ...configFlags, name: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean' } },
+      userFlags,
+    );
+    return withData(values, async ({ repos }) => {
+      const user = await createUser(repos, {
+        name: values.name,
+        password: values.password,
+        admin: values.admin,
+      });
+      process.stdout.write(`created user ${user.name}${user.admin ? ' (admin)' : ''}\n`);
+    });
+  }
+  if (noun === 'token' && verb === 'create') {
+    const { values } = parseFlags(
+      rest,
+      { ...configFlags, user: { type: 'string' }, name: { type: 'string' } },
+      tokenFlags,
+    );
+    return withData(values, async ({ repos }) => {
+      const user = await repos.users.findByName(values.user);
+      if (!user) throw new AppError('not_found', `no user named ${values.user}`);
+      const { token } = await createAccessToken(repos, user.id, values.name);
+      process.stdout.write(`${token}\n`);
+    });
+  }
+  throw new AppError(
+    'invalid_argument',
+    'usage: atelier admin user create --name N --password P [--admin] | admin token create --user N',
+  );
+}
+
+async function withData(
+  values: { config?: string | undefined; 'data-dir'?: string | undefined },
+  fn: (data: Awaited<ReturnType<typeof openData>>) => Promise<void>,
+): Promise<number> {
+  const loaded = await loadConfig({
+    file: values.config,
+    flags: values['data-dir'] ? { dataDir: values['data-dir'] } : {},
+  });
+  const data = await openData(loaded);
+  try {
+    await fn(data);
+  } finally {
+    await data.handle.close();
+  }
+  return 0;
+}

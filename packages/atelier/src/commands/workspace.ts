@@ -1,0 +1,154 @@
+// `atelier workspace ...`: the workspace API from the command line, with --wait following the phases.
+import {
+  AppError,
+  codeOfHttpStatus,
+  createWorkspaceResponseSchema,
+  errorBodySchema,
+  type WorkspaceDto,
+  workspaceSchema,
+} from '@atelier/protocol';
+import { z } from 'zod';
+import { parseFlags } from './flags.js';
+
+const flagsSchema = z.object({
+  url: z.string().url().optional(),
+  token: z.string().optional(),
+  ref: z.string().optional(),
+  wait: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+interface Api {
+  base: string;
+  token: string;
+}
+
+export async function runWorkspace(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    args,
+    {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      ref: { type: 'string' },
+      wait: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    flagsSchema,
+    2,
+  );
+  const [verb, arg] = positionals;
+  const token = values.token ?? process.env.ATELIER_TOKEN;
+  if (!token)
+    throw new AppError(
+      'invalid_argument',
+      'no access token: pass --token or set ATELIER_TOKEN (atelier admin token create --user N)',
+    );
+  const api: Api = {
+    base: (values.url ?? process.env.ATELIER_URL ?? 'http://localhost:8080').replace(/\/$/, ''),
+    token,
+  };
+  const need = (what: string) => {
+    if (!arg) throw new AppError('invalid_argument', `usage: atelier workspace ${verb} ${what}`);
+    return arg;
+  };
+  switch (verb) {
+    case 'list': {
+      const list = z.array(workspaceSchema).parse(await call(api, 'GET', '/api/v1/workspaces'));
+      if (values.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      else
+        for (const w of list)
+          process.stdout.write(`${w.id}\t${w.instance?.phase ?? 'stopped'}\t${w.contextUrl}\n`);
+      return 0;
+    }
+    case 'create': {
+      const body = { contextUrl: need('URL'), ...(values.ref ? { ref: values.ref } : {}) };
+      const created = createWorkspaceResponseSchema.parse(
+        await call(api, 'POST', '/api/v1/workspaces', body),
+      );
+      process.stdout.write(values.json ? `${JSON.stringify(created)}\n` : `${created.id}\n`);
+      return values.wait ? follow(api, created.id, 'running') : 0;
+    }
+    case 'start':
+      await call(api, 'POST', `/api/v1/workspaces/${need('ID')}/start`);
+      return values.wait ? follow(api, need('ID'), 'running') : 0;
+    case 'stop':
+      await call(api, 'POST', `/api/v1/workspaces/${need('ID')}/stop`);
+      return values.wait ? follow(api, need('ID'), 'stopped') : 0;
+    case 'delete':
+      await call(api, 'DELETE', `/api/v1/workspaces/${need('ID')}`);
+      return 0;
+    default:
+      throw new AppError(
+        'invalid_argument',
+        'usage: atelier workspace list|create URL|start ID|stop ID|delete ID',
+      );
+  }
+}
+
+async function call(api: Api, method: string, path: string, body?: unknown): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(`${api.base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${api.token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (e) {
+    throw new AppError(
+      'unavailable',
+      `cannot reach Atelier at ${api.base}: ${(e as Error).message} — is atelier up running? (--url)`,
+    );
+  }
+  if (res.status === 204) return undefined;
+  const text = await res.text();
+  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    const err = errorBodySchema.safeParse(parsed);
+    throw new AppError(
+      codeOfHttpStatus(res.status),
+      err.success ? err.data.message : `HTTP ${res.status}`,
+      err.success ? err.data.details : undefined,
+    );
+  }
+  return parsed;
+}
+
+/** Prints one progress line per change until the workspace reaches `goal` (or fails). */
+async function follow(api: Api, id: string, goal: 'running' | 'stopped'): Promise<number> {
+  const res = await fetch(`${api.base}/api/v1/workspaces/${id}/events`, {
+    headers: { authorization: `Bearer ${api.token}` },
+  });
+  if (!res.ok || !res.body)
+    throw new AppError(codeOfHttpStatus(res.status), `cannot follow workspace ${id}: HTTP ${res.status}`);
+  const started = Date.now();
+  let last = '';
+  let buffer = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end !== -1) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf('\n\n');
+      const data = event
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trim())
+        .join('\n');
+      if (!data) continue;
+      const ws: WorkspaceDto = workspaceSchema.parse(JSON.parse(data));
+      const phase = ws.instance?.phase ?? 'stopped';
+      const line = `${((Date.now() - started) / 1000).toFixed(1)}s ${phase}${ws.instance?.message ? ` — ${ws.instance.message}` : ''}`;
+      if (line.replace(/^\S+ /, '') !== last) process.stderr.write(`${line}\n`);
+      last = line.replace(/^\S+ /, '');
+      if (goal === 'running' && ws.instance?.failed)
+        throw new AppError('failed_precondition', `workspace ${id} failed: ${ws.instance.failed}`);
+      if (phase === goal) return 0;
+    }
+  }
+  throw new AppError('unavailable', 'the event stream ended before the workspace got there');
+}

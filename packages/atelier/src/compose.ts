@@ -1,0 +1,107 @@
+// The composition root: builds every component of one process from the config and wires them.
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type http from 'node:http';
+import { FsObjectStorage } from '@atelier/content';
+import {
+  type DatabaseHandle,
+  loadKeyRing,
+  migrateToLatest,
+  openDatabase,
+  Repositories,
+  type SecretBox,
+} from '@atelier/db';
+import type { PublicUrls } from '@atelier/protocol';
+import { createProxy, listen } from '@atelier/proxy';
+import { createServer } from '@atelier/server';
+import { supervisorDistDir } from '@atelier/supervisor';
+import { connectEngine, DockerRuntime, LocalWorkspaceManager } from '@atelier/ws-manager';
+import type { Logger } from 'pino';
+import { dashboardDir } from './assets.js';
+import { edgeBindings } from './edge.js';
+import type { LoadedConfig } from './load-config.js';
+
+export interface Running {
+  urls: PublicUrls;
+  httpServer: http.Server;
+  /** printed on the console while no user exists */
+  setupCode: string | undefined;
+  manager: LocalWorkspaceManager;
+  repos: Repositories;
+  close(): Promise<void>;
+}
+
+/** Opens the database (migrated) and the key ring: what every command that touches data needs. */
+export async function openData(
+  loaded: LoadedConfig,
+): Promise<{ handle: DatabaseHandle; repos: Repositories; secrets: SecretBox }> {
+  await mkdir(loaded.dataDir, { recursive: true, mode: 0o700 });
+  const database =
+    'sqlite' in loaded.config.database ? { sqlite: { path: loaded.sqlitePath } } : loaded.config.database;
+  const handle = await openDatabase(database, { dataDir: loaded.dataDir });
+  await migrateToLatest(handle.db);
+  const secrets = await loadKeyRing(loaded.config.auth.encryptionKeys, loaded.dataDir);
+  return { handle, repos: new Repositories(handle.db), secrets };
+}
+
+export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promise<Running> {
+  const { config } = loaded;
+  const urls: PublicUrls = { scheme: 'http', domain: config.domain, port: config.port };
+  const { handle, repos, secrets } = await openData(loaded);
+  await repos.settings.setIfAbsent('installation_id', randomUUID().slice(0, 8));
+  const installationId = (await repos.settings.get('installation_id')) as string;
+  const storage = new FsObjectStorage(loaded.storagePath);
+  const engine = connectEngine(config.workspace.runtime.docker.socket);
+  const runtime = new DockerRuntime({
+    engine,
+    installationId,
+    publishAddress: config.workspace.runtime.docker.publishAddress,
+    network: config.workspace.runtime.docker.network,
+    supervisor: { distDir: supervisorDistDir(), nodeBinary: process.execPath },
+    logger: logger.child({ component: 'runtime' }),
+  });
+  await runtime.ping();
+  const manager = new LocalWorkspaceManager({
+    repos,
+    runtime,
+    storage,
+    secrets,
+    config,
+    urls,
+    logger: logger.child({ component: 'ws-manager' }),
+  });
+  const server = createServer({
+    config,
+    repos,
+    secrets,
+    manager,
+    logger: logger.child({ component: 'server' }),
+    urls,
+    dashboardDir: dashboardDir(),
+  });
+  const setupCode = await server.ensureSetupCode();
+  const proxy = createProxy({
+    domain: config.domain,
+    scheme: urls.scheme,
+    publicPort: urls.port,
+    logger: logger.child({ component: 'proxy' }),
+    dashboard: { request: server.requestListener },
+    ...edgeBindings({ repos, secrets, manager }),
+  });
+  await manager.run();
+  const httpServer = await listen(proxy, { host: config.bindAddress, port: config.port });
+  return {
+    urls,
+    httpServer,
+    setupCode,
+    manager,
+    repos,
+    async close() {
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeAllConnections();
+      proxy.close();
+      await manager.close();
+      await handle.close();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// How the proxy finds and reaches workspaces in this process: the database for routing facts,
+// the manager for supervisor endpoints; traffic to a workspace counts as activity.
+import type { Socket } from 'node:net';
+import type { Repositories, SecretBox } from '@atelier/db';
+import { AppError, type InstanceId } from '@atelier/protocol';
+import type { ProxyDeps, RouteTarget } from '@atelier/proxy';
+import { SupervisorClient, type WorkspaceManager } from '@atelier/ws-manager';
+
+const ACTIVITY_EVERY_MS = 30_000;
+
+export function edgeBindings(deps: {
+  repos: Repositories;
+  secrets: SecretBox;
+  manager: WorkspaceManager;
+}): Pick<ProxyDeps, 'resolve' | 'connect'> {
+  const { repos, secrets, manager } = deps;
+  const lastActivity = new Map<string, number>();
+
+  const markActive = (instanceId: string) => {
+    const now = Date.now();
+    if (now - (lastActivity.get(instanceId) ?? 0) < ACTIVITY_EVERY_MS) return;
+    lastActivity.set(instanceId, now);
+    void repos.instances
+      .update(instanceId as InstanceId, { lastActivityAt: new Date(now).toISOString() })
+      .catch(() => lastActivity.delete(instanceId)); // the instance may be gone; nothing to mark
+  };
+
+  return {
+    async resolve(workspaceId: string): Promise<RouteTarget | undefined> {
+      const workspace = await repos.workspaces.get(workspaceId as never);
+      if (!workspace) return undefined;
+      const instance = await repos.instances.latestForWorkspace(workspace.id);
+      if (!instance) return undefined;
+      return {
+        workspaceId: workspace.id,
+        instanceId: instance.id,
+        ownerId: workspace.ownerId,
+        phase: instance.phase,
+        ownerToken: secrets.open(instance.ownerTokenSealed),
+        publicPorts: [],
+        shared: false,
+      };
+    },
+    async connect(target: RouteTarget, to: 'supervisor' | number) {
+      const endpoint = await manager.endpoint(target.instanceId as InstanceId);
+      if (!endpoint) throw new AppError('unavailable', `workspace ${target.workspaceId} is not running`);
+      const client = new SupervisorClient(endpoint);
+      const socket = to === 'supervisor' ? await client.connect() : await client.openTunnel(to);
+      if (to === 'supervisor') watchActivity(socket, () => markActive(target.instanceId));
+      return { socket, headers: to === 'supervisor' ? client.authHeaders : {} };
+    },
+  };
+}
+
+/** Calls `active` now and whenever bytes moved on the socket in the last interval (no listeners on data). */
+function watchActivity(socket: Socket, active: () => void): void {
+  active();
+  let seen = 0;
+  const timer = setInterval(() => {
+    const moved = socket.bytesRead + socket.bytesWritten;
+    if (moved !== seen) active();
+    seen = moved;
+  }, ACTIVITY_EVERY_MS);
+  timer.unref();
+  socket.once('close', () => clearInterval(timer));
+}

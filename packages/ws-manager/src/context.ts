@@ -1,0 +1,63 @@
+// What the lifecycle steps share: dependencies, the instance's runtime record, small helpers.
+import type { ObjectStorage } from '@atelier/content';
+import type { Instance, Repositories, SecretBox } from '@atelier/db';
+import type { Config, PublicUrls } from '@atelier/protocol';
+import type { Logger } from 'pino';
+import { refFor } from './runtimes/docker/runtime.js';
+import type { Endpoint, RuntimeRef, WorkspaceRuntime } from './runtimes/types.js';
+import { SupervisorClient } from './supervisor-client.js';
+
+export interface ManagerDeps {
+  repos: Repositories;
+  runtime: WorkspaceRuntime;
+  storage: ObjectStorage;
+  secrets: SecretBox;
+  config: Config;
+  urls: PublicUrls;
+  logger: Logger;
+  clock?: () => Date;
+  /** backoff between retries of a failed backup; tests shorten it */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+export interface LifecycleContext extends Required<Omit<ManagerDeps, 'clock' | 'retryDelayMs'>> {
+  clock: () => Date;
+  retryDelayMs: (attempt: number) => number;
+  /** persist-then-announce: every change goes through here so listeners see it */
+  announce(instance: Instance): void;
+  signal: AbortSignal;
+}
+
+/** The part of instances.runtime the manager writes. */
+export interface RuntimeRecord {
+  ref: RuntimeRef;
+  endpoint?: Endpoint;
+}
+
+export function runtimeRecord(instance: Instance): RuntimeRecord {
+  const raw = instance.runtime as Partial<RuntimeRecord> | null;
+  return { ref: raw?.ref ?? refFor(instance.id), ...(raw?.endpoint ? { endpoint: raw.endpoint } : {}) };
+}
+
+export function supervisorOf(ctx: LifecycleContext, instance: Instance): SupervisorClient | undefined {
+  const { endpoint } = runtimeRecord(instance);
+  if (!endpoint) return undefined;
+  return new SupervisorClient({ ...endpoint, token: ctx.secrets.open(instance.supervisorTokenSealed) });
+}
+
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

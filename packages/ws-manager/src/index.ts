@@ -1,0 +1,9 @@
+// Public surface of @atelier/ws-manager.
+export type { ManagerDeps } from './context.js';
+export { LocalWorkspaceManager } from './manager.js';
+export { connectEngine, type EngineAddress } from './runtimes/docker/connect.js';
+export { DockerRuntime, LABELS, refFor } from './runtimes/docker/runtime.js';
+export type { RuntimeRef, WorkspaceRuntime, WorkspaceSpec } from './runtimes/types.js';
+export { SupervisorClient } from './supervisor-client.js';
+export { timeoutReason } from './timeouts.js';
+export type { InstanceUpdate, SupervisorEndpoint, WorkspaceManager } from './types.js';
