@@ -34,6 +34,8 @@ const result = spawnSync(
     '--test',
     '--test-reporter=spec',
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    // a hung test fails instead of stalling CI
+    `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 300_000}`,
     ...extra,
     ...files,
   ],

@@ -32,7 +32,7 @@ if [ "$MODE" = test ]; then
   PKGS+=(podman crun catatonit uidmap mariadb-server chromium openssh-client tmux busybox-static)
 fi
 missing=()
-for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+for p in $(printf "%s\n" "${PKGS[@]}" | sort -u); do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if ((${#missing[@]})); then
   command -v apt-get >/dev/null || die "missing packages (${missing[*]}) and no apt-get: install them by hand"
   [ "$(id -u)" = 0 ] || [ -n "$SUDO" ] || die "missing packages (${missing[*]}): run as root or install sudo"
@@ -48,40 +48,38 @@ if command -v podman >/dev/null && ! engine_answers; then
     step "mount cgroup v1 hugetlb (crun refuses hybrid mode without it)"
     $SUDO mkdir -p /sys/fs/cgroup/hugetlb && $SUDO mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || true
   fi
-  # crun cannot raise limits above the hard limits of this machine (no CAP_SYS_RESOURCE in sandboxes)
-  nofile=$(ulimit -Hn); [ "$nofile" = unlimited ] && nofile=1048576
-  nproc=$(ulimit -Hu); [ "$nproc" = unlimited ] && nproc=1048576
+  start_service() {
+    $SUDO mkdir -p "$(dirname "$PODMAN_SOCK")" "$CACHE"
+    $SUDO sh -c "nohup podman system service --time=0 unix://$PODMAN_SOCK > $CACHE/podman-service.log 2>&1 &"
+    for _ in $(seq 1 100); do engine_answers && return 0; sleep 0.1; done
+    die "podman system service did not answer on $PODMAN_SOCK; see $CACHE/podman-service.log"
+  }
+  step "start the Docker-compatible API: podman system service on $PODMAN_SOCK"
+  start_service
+  # crun cannot raise a container's limits above the service's own hard limits (no CAP_SYS_RESOURCE
+  # in sandboxes), and Podman's defaults ask for more: align default_ulimits with the service.
+  pid=$(pgrep -n -f "podman system service") || die "podman system service is not running"
+  nofile=$(awk '/^Max open files/ {print $5}' "/proc/$pid/limits"); [ "$nofile" = unlimited ] && nofile=1048576
+  nproc=$(awk '/^Max processes/ {print $4}' "/proc/$pid/limits"); [ "$nproc" = unlimited ] && nproc=1048576
   want="default_ulimits = [\"nofile=$nofile:$nofile\", \"nproc=$nproc:$nproc\"]"
   if ! grep -qxF "$want" /etc/containers/containers.conf 2>/dev/null; then
-    step "containers.conf: $want"
+    step "containers.conf: $want (the service's own limits); restart the service"
     $SUDO mkdir -p /etc/containers
     if grep -q '^default_ulimits' /etc/containers/containers.conf 2>/dev/null; then
       $SUDO sed -i "s|^default_ulimits.*|$want|" /etc/containers/containers.conf
+    elif grep -q '^\[containers\]' /etc/containers/containers.conf 2>/dev/null; then
+      $SUDO sed -i "/^\[containers\]/a $want" /etc/containers/containers.conf
     else
       printf '[containers]\n%s\n' "$want" | $SUDO tee -a /etc/containers/containers.conf >/dev/null
     fi
+    $SUDO kill "$pid"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    start_service
   fi
-  step "start the Docker-compatible API: podman system service on $PODMAN_SOCK"
-  $SUDO mkdir -p "$(dirname "$PODMAN_SOCK")" "$CACHE"
-  $SUDO sh -c "nohup podman system service --time=0 unix://$PODMAN_SOCK > $CACHE/podman-service.log 2>&1 &"
-  for _ in $(seq 1 100); do engine_answers && break; sleep 0.1; done
-  engine_answers || die "podman system service did not answer on $PODMAN_SOCK; see $CACHE/podman-service.log"
 fi
 engine_answers || die "no container engine answers: start Docker or Podman (podman system service), or set DOCKER_HOST"
 
-# 4. npm packages (npm ci when the lock file changed since the last install).
-lock_sum=$(sha256sum package-lock.json 2>/dev/null | cut -c1-64 || echo none)
-if [ ! -f node_modules/.atelier-lock ] || [ "$(cat node_modules/.atelier-lock)" != "$lock_sum" ]; then
-  step "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$lock_sum" > node_modules/.atelier-lock
-fi
-
-# 5. Build the parts that run outside Node's module loader: supervisor bundle, dashboard.
-step "build supervisor and dashboard"
-npm run --silent build
-
-# 6. Default workspace image (Debian bookworm, user gitpod 33333), unless the engine has it already.
+# 4. Default workspace image (Debian bookworm, user gitpod 33333), unless the engine has it already.
 image_exists() { curl -sf --unix-socket "${ENGINE_SOCK:-$PODMAN_SOCK}" "http://d/images/$IMAGE/json" >/dev/null 2>&1 || podman image exists "$IMAGE" 2>/dev/null; }
 if ! image_exists; then
   $SUDO mkdir -p "$CACHE"
@@ -111,4 +109,16 @@ if ! image_exists; then
       --change 'USER gitpod' --change 'WORKDIR /workspace' "$CACHE/workspace-rootfs.tar" "$IMAGE" >/dev/null
   fi
 fi
+# 5. npm packages (npm ci when the lock file changed since the last install).
+lock_sum=$(sha256sum package-lock.json 2>/dev/null | cut -c1-64 || echo none)
+if [ ! -f node_modules/.atelier-lock ] || [ "$(cat node_modules/.atelier-lock)" != "$lock_sum" ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > node_modules/.atelier-lock
+fi
+
+# 6. Build the parts that run outside Node's module loader: supervisor bundle, dashboard.
+step "build supervisor and dashboard"
+npm run --silent build
+
 step "ready"

@@ -65,6 +65,11 @@ export class AtelierProcess {
     return a;
   }
 
+  get pid(): number {
+    if (!this.child?.pid) throw new Error('atelier is not running');
+    return this.child.pid;
+  }
+
   get url(): string {
     return `http://localhost:${this.port}`;
   }

@@ -24,7 +24,7 @@ export class LocalWorkspaceManager implements WorkspaceManager {
   private readonly events = new EventEmitter();
   private readonly abort = new AbortController();
   /** one driver per instance at a time; `again` asks it to look once more when done */
-  private readonly drivers = new Map<string, { again: boolean }>();
+  private readonly drivers = new Map<InstanceId, { again: boolean }>();
   private readonly workspaceLocks = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -158,7 +158,7 @@ export class LocalWorkspaceManager implements WorkspaceManager {
     }
   }
 
-  private schedule(instanceId: string): void {
+  private schedule(instanceId: InstanceId): void {
     const running = this.drivers.get(instanceId);
     if (running) {
       running.again = true;
@@ -179,7 +179,7 @@ export class LocalWorkspaceManager implements WorkspaceManager {
   }
 
   /** Moves one instance towards its desired state; errors fail the start or are retried. */
-  private async drive(instanceId: string): Promise<void> {
+  private async drive(instanceId: InstanceId): Promise<void> {
     const { repos, logger } = this.ctx;
     const instance = await repos.instances.get(instanceId);
     if (!instance || instance.phase === 'stopped' || this.abort.signal.aborted) return;

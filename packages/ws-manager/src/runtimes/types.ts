@@ -1,5 +1,6 @@
 // The seam between the manager and where workspaces run: Docker Engine API today, Kubernetes later.
 import type { Readable } from 'node:stream';
+import type { InstanceId } from '@atelier/protocol';
 
 export interface WorkspaceSpec {
   instanceId: string;
@@ -32,12 +33,12 @@ export type RuntimeState =
   | { kind: 'exited'; exitCode: number; error: string | undefined };
 
 export interface RuntimeEvent {
-  instanceId: string;
+  instanceId: InstanceId;
   kind: 'died' | 'removed';
 }
 
 export interface ListedWorkspace {
-  instanceId: string;
+  instanceId: InstanceId;
   workspaceId: string;
   ref: RuntimeRef;
   running: boolean;

@@ -2,7 +2,7 @@
 // One container and one named volume for /workspace per instance, found again by labels.
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { AppError } from '@atelier/protocol';
+import { AppError, type InstanceId } from '@atelier/protocol';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type {
@@ -287,7 +287,7 @@ export class DockerRuntime implements WorkspaceRuntime {
       filters: { label: [`${LABELS.installation}=${this.opts.installationId}`, `${LABELS.role}=workspace`] },
     });
     return containers.map((c) => {
-      const instanceId = c.Labels[LABELS.instance] ?? '';
+      const instanceId = (c.Labels[LABELS.instance] ?? '') as InstanceId; // a label we set
       return {
         instanceId,
         workspaceId: c.Labels[LABELS.workspace] ?? '',
@@ -298,24 +298,20 @@ export class DockerRuntime implements WorkspaceRuntime {
   }
 
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
-    const stream = (await this.docker.getEvents({
-      filters: {
-        type: ['container'],
-        event: ['die', 'remove'],
-        label: [`${LABELS.installation}=${this.opts.installationId}`],
-      },
-    })) as Readable;
+    // no server-side filters: Podman 4.3's compat API sends nothing at all when any is given
+    const stream = (await this.docker.getEvents({})) as Readable;
     const abort = () => stream.destroy();
     signal.addEventListener('abort', abort, { once: true });
     try {
       for await (const line of createInterface({ input: stream })) {
-        const ev = parseEvent(line);
+        const ev = parseEvent(line, this.opts.installationId);
         if (ev) yield ev;
       }
     } catch (e) {
       if (!signal.aborted) throw e;
     } finally {
       signal.removeEventListener('abort', abort);
+      stream.destroy(); // also when the consumer stopped early: the connection would keep the process alive
     }
   }
 }
@@ -324,15 +320,19 @@ export function refFor(instanceId: string): RuntimeRef {
   return { container: `atelier-ws-${instanceId}`, volume: `atelier-ws-${instanceId}` };
 }
 
-function parseEvent(line: string): RuntimeEvent | undefined {
+function parseEvent(line: string, installationId: string): RuntimeEvent | undefined {
   if (!line.trim()) return undefined;
   try {
     const ev = JSON.parse(line) as {
+      Type?: string;
       status?: string;
       Action?: string;
       Actor?: { Attributes?: Record<string, string> };
     };
-    const instanceId = ev.Actor?.Attributes?.[LABELS.instance];
+    const labels = ev.Actor?.Attributes ?? {};
+    if (ev.Type !== 'container' || labels[LABELS.installation] !== installationId) return undefined;
+    if (labels[LABELS.role] !== 'workspace') return undefined;
+    const instanceId = labels[LABELS.instance] as InstanceId | undefined; // a label we set
     const action = ev.Action ?? ev.status;
     if (!instanceId || (action !== 'die' && action !== 'remove')) return undefined;
     return { instanceId, kind: action === 'die' ? 'died' : 'removed' };

@@ -1,0 +1,110 @@
+// /start/<id>: follows a workspace through its start phases live, and opens it once it runs.
+import type { WorkspaceDto } from '@atelier/protocol';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { type ApiError, api, eventsUrl, toApiError } from '../api';
+import { ErrorMessage } from '../components/error-message';
+import { phaseOf } from '../components/phase-badge';
+import { PhaseSteps } from '../components/phase-steps';
+import { usePoll, useWorkspaceStream } from '../live';
+import { openWorkspace } from '../open-workspace';
+import { Link, useTitle } from '../router';
+import { useAction } from '../use-action';
+
+export function StartPage({ workspaceId }: { workspaceId: string }) {
+  const [workspace, setWorkspace] = useState<WorkspaceDto | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const action = useAction();
+  const opened = useRef<string | null>(null);
+  useTitle(workspace ? `Starting ${workspace.description}` : 'Starting');
+
+  const reload = useCallback(async () => {
+    try {
+      setWorkspace(await api.getWorkspace(workspaceId));
+      setLoadError(null);
+    } catch (e) {
+      setLoadError(toApiError(e));
+    }
+  }, [workspaceId]);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+  const stream = useWorkspaceStream(eventsUrl(workspaceId), {
+    onWorkspace: (w) => w.id === workspaceId && setWorkspace(w),
+    onProblem: (message) => setLoadError(toApiError(new Error(message))),
+  });
+  usePoll(stream !== 'open', 3000, () => void reload());
+
+  const instance = workspace?.instance ?? null;
+  const phase = workspace ? phaseOf(workspace) : undefined;
+  const open = useCallback((w: WorkspaceDto) => action.run(() => openWorkspace(w)), [action.run]);
+  // Open automatically once per instance when it reaches "running".
+  useEffect(() => {
+    if (!workspace || !instance || phase !== 'running' || opened.current === instance.id) return;
+    opened.current = instance.id;
+    void open(workspace);
+  }, [workspace, instance, phase, open]);
+
+  const start = () => action.run(async () => setWorkspace(await api.startWorkspace(workspaceId)));
+
+  return (
+    <section className="card start" data-testid="start-page" aria-labelledby="start-title">
+      <h1 id="start-title">{workspace?.description ?? workspaceId}</h1>
+      {workspace && (
+        <p className="sub break">
+          {workspace.contextUrl}
+          {workspace.ref && ` @ ${workspace.ref}`} · <code>{workspace.id}</code>
+        </p>
+      )}
+      <ErrorMessage error={loadError} />
+      {workspace && (
+        <>
+          <div className="status" role="status" aria-live="polite">
+            <span>
+              Phase: <strong data-testid="phase">{phase}</strong>
+            </span>
+            {phase !== 'stopped' && instance?.message && <span className="message">{instance.message}</span>}
+            {stream !== 'open' && (
+              <span className="sub">(live updates reconnecting; checking every few seconds)</span>
+            )}
+          </div>
+          {instance && <PhaseSteps instance={instance} />}
+          {instance?.failed && (
+            <div className="error" role="alert" data-testid="start-error">
+              <p>The workspace could not start: {instance.failed}</p>
+              <button type="button" disabled={action.busy || phase !== 'stopped'} onClick={start}>
+                Start again
+              </button>
+              {phase !== 'stopped' && <span className="sub"> (possible once it has stopped)</span>}
+            </div>
+          )}
+          <ErrorMessage error={action.error} />
+          <div className="actions">
+            {phase === 'running' && <span>The workspace is running.</span>}
+            {phase === 'running' && (
+              <button
+                type="button"
+                disabled={action.busy}
+                onClick={() => open(workspace)}
+                data-testid="open-workspace"
+              >
+                {action.busy ? 'Opening…' : 'Open workspace'}
+              </button>
+            )}
+            {phase === 'stopped' && !instance?.failed && (
+              <>
+                <button type="button" disabled={action.busy} onClick={start} data-testid="start-workspace">
+                  Start
+                </button>
+                <span className="sub">
+                  This workspace is stopped{instance?.stoppedReason ? ` (${instance.stoppedReason})` : ''}.
+                </span>
+              </>
+            )}
+            <Link href="/">All workspaces</Link>
+          </div>
+        </>
+      )}
+      {!workspace && !loadError && <p role="status">Loading…</p>}
+    </section>
+  );
+}

@@ -1,0 +1,31 @@
+// Public surface of @atelier/db: open the database, migrate it, and use it through repositories.
+export { type DatabaseHandle, openDatabase } from './connect.js';
+export type { DialectName } from './dialect.js';
+export { MIGRATIONS, migrateToLatest } from './migrations/migrate.js';
+export { AccessTokenRepository } from './repositories/access-tokens.js';
+export { BackupRepository, type NewBackup } from './repositories/backups.js';
+export {
+  type InstancePatch,
+  InstanceRepository,
+  type NewInstance,
+  type TransitionPatch,
+} from './repositories/instances.js';
+export { Repositories } from './repositories/repositories.js';
+export { SessionRepository } from './repositories/sessions.js';
+export { SettingsRepository } from './repositories/settings.js';
+export { UserRepository } from './repositories/users.js';
+export { type NewWorkspace, WorkspaceRepository } from './repositories/workspaces.js';
+export type {
+  AccessToken,
+  Backup,
+  ContentSourceKind,
+  Database,
+  DesiredPhase,
+  Instance,
+  IsoTime,
+  Session,
+  User,
+  Workspace,
+} from './schema.js';
+export { hashToken, loadKeyRing, newSecretToken, SecretBox } from './secrets.js';
+export { hasMariaDb, startTestMariaDb, type TestMariaDb } from './testing/mariadb.js';

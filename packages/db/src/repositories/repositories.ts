@@ -1,0 +1,30 @@
+// All repositories over one database and one clock, as the composition root hands them out.
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import { AccessTokenRepository } from './access-tokens.js';
+import { BackupRepository } from './backups.js';
+import { InstanceRepository } from './instances.js';
+import { SessionRepository } from './sessions.js';
+import { SettingsRepository } from './settings.js';
+import { UserRepository } from './users.js';
+import { WorkspaceRepository } from './workspaces.js';
+
+export class Repositories {
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
+  readonly tokens: AccessTokenRepository;
+  readonly workspaces: WorkspaceRepository;
+  readonly instances: InstanceRepository;
+  readonly backups: BackupRepository;
+  readonly settings: SettingsRepository;
+
+  constructor(db: Kysely<Database>, clock: () => Date = () => new Date()) {
+    this.users = new UserRepository(db, clock);
+    this.sessions = new SessionRepository(db, clock);
+    this.tokens = new AccessTokenRepository(db, clock);
+    this.workspaces = new WorkspaceRepository(db, clock);
+    this.instances = new InstanceRepository(db, clock);
+    this.backups = new BackupRepository(db, clock);
+    this.settings = new SettingsRepository(db, clock);
+  }
+}

@@ -1,0 +1,132 @@
+// The database schema as Kysely sees it (camelCase; the CamelCasePlugin maps it to snake_case SQL)
+// and the row types the repositories hand out.
+import type { InstanceId, Phase, UserId, WorkspaceId } from '@atelier/protocol';
+
+/** ISO-8601 UTC time as written by `Date.prototype.toISOString()`; sorts as text. */
+export type IsoTime = string;
+
+export interface UsersTable {
+  id: UserId;
+  name: string;
+  passwordHash: string | null;
+  admin: number;
+  blocked: number;
+  createdAt: IsoTime;
+}
+
+export interface SessionsTable {
+  tokenHash: string;
+  userId: UserId;
+  createdAt: IsoTime;
+  expiresAt: IsoTime;
+  lastSeenAt: IsoTime;
+}
+
+export interface AccessTokensTable {
+  id: string;
+  userId: UserId;
+  name: string;
+  tokenHash: string;
+  createdAt: IsoTime;
+  expiresAt: IsoTime | null;
+  lastUsedAt: IsoTime | null;
+}
+
+export interface WorkspacesTable {
+  id: WorkspaceId;
+  ownerId: UserId;
+  contextUrl: string;
+  cloneUrl: string;
+  ref: string | null;
+  description: string;
+  createdAt: IsoTime;
+  deletedAt: IsoTime | null;
+}
+
+export interface WorkspaceInstancesTable {
+  id: InstanceId;
+  workspaceId: WorkspaceId;
+  phase: Phase;
+  /** JSON object phase -> ISO time */
+  phaseTimes: string;
+  createdAt: IsoTime;
+  desiredPhase: DesiredPhase;
+  failed: string | null;
+  message: string | null;
+  stoppedReason: string | null;
+  contentSource: ContentSourceKind | null;
+  ownerTokenSealed: string;
+  supervisorTokenSealed: string;
+  image: string;
+  /** JSON, owned by the runtime */
+  runtime: string | null;
+  lastActivityAt: IsoTime | null;
+  version: number;
+}
+
+export interface BackupsTable {
+  id: string;
+  workspaceId: WorkspaceId;
+  instanceId: InstanceId;
+  bucket: string;
+  objectKey: string;
+  size: number;
+  sha256: string;
+  createdAt: IsoTime;
+  verifiedAt: IsoTime | null;
+}
+
+export interface SystemSettingsTable {
+  name: string;
+  value: string;
+  updatedAt: IsoTime;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  accessTokens: AccessTokensTable;
+  workspaces: WorkspacesTable;
+  workspaceInstances: WorkspaceInstancesTable;
+  backups: BackupsTable;
+  systemSettings: SystemSettingsTable;
+}
+
+export type DesiredPhase = 'running' | 'stopped';
+export type ContentSourceKind = 'git' | 'backup';
+
+export interface User {
+  id: UserId;
+  name: string;
+  passwordHash: string | null;
+  admin: boolean;
+  blocked: boolean;
+  createdAt: IsoTime;
+}
+
+export type Session = SessionsTable;
+export type AccessToken = AccessTokensTable;
+export type Workspace = WorkspacesTable;
+export type Backup = BackupsTable;
+
+export interface Instance {
+  id: InstanceId;
+  workspaceId: WorkspaceId;
+  phase: Phase;
+  /** when each phase was first entered */
+  phaseTimes: Partial<Record<Phase, IsoTime>>;
+  createdAt: IsoTime;
+  desiredPhase: DesiredPhase;
+  failed: string | null;
+  message: string | null;
+  stoppedReason: string | null;
+  contentSource: ContentSourceKind | null;
+  ownerTokenSealed: string;
+  supervisorTokenSealed: string;
+  image: string;
+  /** runtime-specific reference (container id, pod name, ...); opaque to the database */
+  runtime: unknown | null;
+  lastActivityAt: IsoTime | null;
+  /** incremented by every write; used for compare-and-set */
+  version: number;
+}

@@ -1,0 +1,41 @@
+// What every request handler shares: the typed Hono environment and the server's dependencies.
+import type { Repositories, SecretBox, User } from '@atelier/db';
+import type { Config, PublicUrls, RepositoryContext } from '@atelier/protocol';
+import type { WorkspaceManager } from '@atelier/ws-manager';
+import type { Logger } from 'pino';
+
+/** Checks that a repository can be cloned (and that `ref` exists in it) before a workspace is made. */
+export type RepositoryCheck = (repository: RepositoryContext, ref: string | undefined) => Promise<void>;
+
+export interface ServerDeps {
+  config: Config;
+  repos: Repositories;
+  secrets: SecretBox;
+  manager: WorkspaceManager;
+  logger: Logger;
+  urls: PublicUrls;
+  /** the built dashboard SPA; undefined serves the API only */
+  dashboardDir: string | undefined;
+  clock?: () => Date;
+  /** checks a repository before a workspace is created; default: `git ls-remote` (checkRepository) */
+  checkRepository?: RepositoryCheck;
+}
+
+/** ServerDeps with the defaults filled in. */
+export type Deps = Required<Omit<ServerDeps, 'dashboardDir'>> & Pick<ServerDeps, 'dashboardDir'>;
+
+/** Who made a request and with which credential. */
+export interface Caller {
+  user: User;
+  via: 'session' | 'token';
+  /** sha256 of the session token, for logout */
+  sessionHash?: string;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    /** resolved lazily by auth.ts; null: no (valid) credential was sent */
+    caller: Caller | null | undefined;
+  };
+}

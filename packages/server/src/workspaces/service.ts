@@ -1,0 +1,121 @@
+// The workspace service: what the API does with workspaces on behalf of their owner.
+import { randomBytes } from 'node:crypto';
+import type { User, Workspace } from '@atelier/db';
+import {
+  AppError,
+  type CreateWorkspaceRequest,
+  type CreateWorkspaceResponse,
+  isActive,
+  newWorkspaceId,
+  parseContextUrl,
+  type WorkspaceDto,
+  type WorkspaceId,
+  workspaceUrl,
+} from '@atelier/protocol';
+import type { Deps } from '../app-env.js';
+import { workspaceDto } from './dto.js';
+
+export class WorkspaceService {
+  constructor(private readonly deps: Deps) {}
+
+  async create(user: User, request: CreateWorkspaceRequest): Promise<CreateWorkspaceResponse> {
+    const { config, repos, manager, urls, logger } = this.deps;
+    const repository = parseContextUrl(request.contextUrl);
+    if (repository.kind === 'file') {
+      if (!config.workspace.allowLocalRepositories) {
+        throw new AppError(
+          'permission_denied',
+          'file:// repositories are disabled on this installation (workspace.allowLocalRepositories); use an http(s) URL',
+        );
+      }
+      if (!user.admin) {
+        throw new AppError(
+          'permission_denied',
+          'only administrators may open file:// repositories (they are paths on the server); use an http(s) URL',
+        );
+      }
+    }
+    await this.deps.checkRepository(repository, request.ref);
+    const id = newWorkspaceId(repository.owner, repository.repo, (n) => randomBytes(n));
+    const description =
+      repository.owner && repository.repo ? `${repository.owner}/${repository.repo}` : repository.contextUrl;
+    await repos.workspaces.create({
+      id,
+      ownerId: user.id,
+      contextUrl: repository.contextUrl,
+      cloneUrl: repository.cloneUrl,
+      ref: request.ref ?? null,
+      description,
+    });
+    logger.info({ workspaceId: id, userId: user.id }, 'workspace created');
+    const started = await manager.start(id);
+    return { id, instanceId: started.instanceId, phase: started.phase, url: workspaceUrl(urls, id) };
+  }
+
+  /** The caller's workspaces, newest first. */
+  async list(user: User): Promise<WorkspaceDto[]> {
+    const rows = (await this.deps.repos.workspaces.listByOwner(user.id)).filter((w) => !w.deletedAt);
+    rows.sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
+    return Promise.all(rows.map((w) => this.dto(w)));
+  }
+
+  async get(user: User, id: WorkspaceId): Promise<WorkspaceDto> {
+    return this.dto(await this.owned(user, id));
+  }
+
+  async start(user: User, id: WorkspaceId): Promise<WorkspaceDto> {
+    const workspace = await this.owned(user, id);
+    const latest = await this.deps.repos.instances.latestForWorkspace(id);
+    if (latest && latest.phase !== 'stopped') {
+      throw new AppError('conflict', `workspace ${id} is ${latest.phase}; stop it before starting it again`);
+    }
+    await this.deps.manager.start(id);
+    return this.dto(workspace);
+  }
+
+  async stop(user: User, id: WorkspaceId): Promise<WorkspaceDto> {
+    const workspace = await this.owned(user, id);
+    const latest = await this.deps.repos.instances.latestForWorkspace(id);
+    if (!latest || latest.phase === 'stopped') {
+      throw new AppError('conflict', `workspace ${id} is not running`);
+    }
+    await this.deps.manager.stop(latest.id, 'stopped by the owner');
+    return this.dto(workspace);
+  }
+
+  async delete(user: User, id: WorkspaceId): Promise<void> {
+    await this.owned(user, id);
+    await this.deps.manager.delete(id);
+    this.deps.logger.info({ workspaceId: id, userId: user.id }, 'workspace deleted');
+  }
+
+  /** The owner token of the active instance: the proxy accepts it for the workspace's hosts. */
+  async ownerToken(user: User, id: WorkspaceId): Promise<string> {
+    await this.owned(user, id);
+    const latest = await this.deps.repos.instances.latestForWorkspace(id);
+    if (!latest || !isActive(latest.phase)) {
+      throw new AppError('conflict', `workspace ${id} is not running: start it first`);
+    }
+    return this.deps.secrets.open(latest.ownerTokenSealed);
+  }
+
+  /** The workspace if the user owns it; another user's workspace is "not found", like a missing one. */
+  async owned(user: Pick<User, 'id'>, id: WorkspaceId): Promise<Workspace> {
+    const workspace = await this.deps.repos.workspaces.get(id);
+    if (!workspace || workspace.deletedAt || workspace.ownerId !== user.id) {
+      throw new AppError('not_found', `workspace ${id} not found`);
+    }
+    return workspace;
+  }
+
+  /** The workspace as the API shows it: latest instance, served ports, last verified backup. */
+  async dto(workspace: Workspace): Promise<WorkspaceDto> {
+    const { repos, manager, urls } = this.deps;
+    const [instance, lastBackup] = await Promise.all([
+      repos.instances.latestForWorkspace(workspace.id),
+      repos.backups.latestVerified(workspace.id),
+    ]);
+    const ports = instance?.phase === 'running' ? await manager.listeningPorts(instance.id) : [];
+    return workspaceDto(urls, workspace, instance, ports, lastBackup);
+  }
+}

@@ -1,0 +1,70 @@
+// The built-in terminal page (the workspace's IDE until VS Code lands) and its static files.
+import { readFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { AppError } from '@atelier/protocol';
+
+export const FRONTEND_PREFIX = '/_supervisor/frontend/';
+
+const FILES: Record<string, string> = {
+  'terminal.js': 'text/javascript; charset=utf-8',
+  'xterm.css': 'text/css; charset=utf-8',
+};
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function terminalPage(workspaceId: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(workspaceId)}</title>
+<link rel="stylesheet" href="${FRONTEND_PREFIX}xterm.css">
+<style>
+  html, body { margin: 0; height: 100%; background: #1e1e1e; color: #ccc; font: 12px system-ui, sans-serif; }
+  body { display: flex; flex-direction: column; }
+  #terminal { flex: 1; min-height: 0; padding: 4px; box-sizing: border-box; }
+  #status { padding: 2px 8px; background: #007acc; color: #fff; white-space: nowrap; overflow: hidden; }
+  #status[data-state="disconnected"], #status[data-state="exit"] { background: #a1260d; }
+</style>
+</head>
+<body>
+<div id="terminal"></div>
+<div id="status" data-state="connecting">connecting…</div>
+<script src="${FRONTEND_PREFIX}terminal.js"></script>
+</body>
+</html>
+`;
+}
+
+export function sendPage(res: ServerResponse, workspaceId: string): void {
+  const html = terminalPage(workspaceId);
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(html),
+    'cache-control': 'no-store',
+  });
+  res.end(html);
+}
+
+export async function sendFrontendFile(
+  res: ServerResponse,
+  frontendDir: string,
+  name: string,
+): Promise<void> {
+  const type = FILES[name];
+  if (!type) throw new AppError('not_found', `no such file: ${FRONTEND_PREFIX}${name}`);
+  let body: Buffer;
+  try {
+    body = await readFile(join(frontendDir, name));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    throw new AppError(
+      'failed_precondition',
+      `the terminal frontend is not built (${name} missing): run npm run build`,
+    );
+  }
+  res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-cache' });
+  res.end(body);
+}

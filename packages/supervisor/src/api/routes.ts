@@ -1,0 +1,125 @@
+// Routing of the supervisor's HTTP API, WebSocket terminals and TCP tunnel (every call needs the token).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  AppError,
+  contentReadyRequestSchema,
+  isAppError,
+  openTerminalRequestSchema,
+  supervisorPaths as P,
+  SUPERVISOR_PORT,
+  type SupervisorConfig,
+} from '@atelier/protocol';
+import type { WebSocketServer } from 'ws';
+import type { Content } from '../content/content.js';
+import type { Logger } from '../log.js';
+import { listeningPorts } from '../ports/proc-net.js';
+import type { Terminals } from '../terminals/terminals.js';
+import { handleTunnel, writeHttpError } from '../tunnel.js';
+import { checkToken, errorBody, readJson, sendError, sendJson } from './http.js';
+import { FRONTEND_PREFIX, sendFrontendFile, sendPage } from './page.js';
+
+/** How long GET status/content/wait/true holds the answer. */
+export const CONTENT_WAIT_MS = 30_000;
+
+export interface ApiContext {
+  config: SupervisorConfig;
+  content: Content;
+  terminals: Terminals;
+  wss: WebSocketServer;
+  logger: Logger;
+  frontendDir: string;
+  procNet: string;
+  startedAt: number;
+}
+
+export async function handleRequest(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  try {
+    checkToken(req, ctx.config.token);
+    await route(ctx, req, res);
+  } catch (e) {
+    if (!isAppError(e)) ctx.logger.error({ method: req.method, path: req.url, error: e }, 'request failed');
+    sendError(res, e);
+  }
+}
+
+async function route(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://supervisor').pathname;
+  const key = `${req.method} ${path}`;
+  switch (key) {
+    case `GET ${P.statusSupervisor}`:
+      return sendJson(res, 200, { ok: true, uptimeMs: Date.now() - ctx.startedAt });
+    case `GET ${P.statusContent}`:
+      return sendJson(res, 200, ctx.content.status);
+    case `GET ${P.statusContent}/wait/true`: {
+      const gone = new AbortController();
+      res.on('close', () => gone.abort());
+      return sendJson(res, 200, await ctx.content.waitSettled(CONTENT_WAIT_MS, gone.signal));
+    }
+    case `GET ${P.statusIde}`:
+      return sendJson(res, 200, { ok: true });
+    case `GET ${P.statusPorts}`:
+      return sendJson(res, 200, { ports: await listeningPorts([SUPERVISOR_PORT], ctx.procNet) });
+    case `POST ${P.contentReady}`: {
+      const { source } = await readJson(req, contentReadyRequestSchema);
+      return sendJson(res, 200, await ctx.content.markReady(source));
+    }
+    case `GET ${P.terminalList}`:
+      return sendJson(res, 200, { terminals: ctx.terminals.list() });
+    case `POST ${P.terminalOpen}`: {
+      const size = await readJson(req, openTerminalRequestSchema);
+      return sendJson(res, 200, ctx.terminals.open(size));
+    }
+  }
+  if (req.method === 'GET' && path.startsWith(FRONTEND_PREFIX)) {
+    return sendFrontendFile(res, ctx.frontendDir, path.slice(FRONTEND_PREFIX.length));
+  }
+  if (path.startsWith('/_supervisor/')) throw new AppError('not_found', `no route ${key}`);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    throw new AppError('invalid_argument', `${req.method} is not supported on ${path}: the page takes GET`);
+  }
+  sendPage(res, ctx.config.workspaceId);
+}
+
+export async function handleUpgrade(ctx: ApiContext, req: IncomingMessage, socket: Duplex, head: Buffer) {
+  socket.on('error', (e) => ctx.logger.warn({ path: req.url, error: e }, 'upgraded connection failed'));
+  try {
+    checkToken(req, ctx.config.token);
+    const path = new URL(req.url ?? '/', 'http://supervisor').pathname;
+    if (path.startsWith(`${P.tunnel}/`)) {
+      return await handleTunnel(req, socket, head, path.slice(P.tunnel.length + 1), ctx.logger);
+    }
+    if (path.startsWith(`${P.terminalAttach}/`)) {
+      const alias = decodeURIComponent(path.slice(P.terminalAttach.length + 1));
+      const terminal = ctx.terminals.get(alias);
+      if (!terminal) throw new AppError('not_found', `no terminal '${alias}': it exited or was never opened`);
+      checkOrigin(req);
+      ctx.wss.handleUpgrade(req, socket, head, (ws) => terminal.attach(ws));
+      return;
+    }
+    throw new AppError('not_found', `no upgrade route for ${path}`);
+  } catch (e) {
+    const { status, body } = errorBody(e);
+    writeHttpError(socket, status, status === 401 ? 'Unauthorized' : 'Error', body);
+  }
+}
+
+/** A browser may only attach from a page of the same workspace host (no cross-site WebSocket hijacking). */
+function checkOrigin(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  if (!origin) return; // not a browser
+  const hosts = [req.headers.host, req.headers['x-forwarded-host']].flat().filter(Boolean);
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    throw new AppError('permission_denied', `invalid Origin header '${origin}'`);
+  }
+  if (!hosts.some((h) => h === originHost)) {
+    throw new AppError('permission_denied', `a terminal of this workspace cannot be attached from ${origin}`);
+  }
+}

@@ -1,0 +1,50 @@
+// The workspace's terminals: login shells of the workspace user, addressed by a short alias.
+import { existsSync } from 'node:fs';
+import type { Logger } from '../log.js';
+import { Terminal, type TerminalInfo } from './terminal.js';
+
+export interface TerminalsOptions {
+  shell: string;
+  env: Record<string, string>;
+  /** where a new shell starts (the checkout once it exists) */
+  cwd: () => string;
+  logger: Logger;
+}
+
+export class Terminals {
+  private readonly byAlias = new Map<string, Terminal>();
+  private counter = 0;
+
+  constructor(private readonly opts: TerminalsOptions) {}
+
+  open(size: { cols: number; rows: number }): TerminalInfo {
+    const alias = `t${++this.counter}`;
+    const cwd = this.opts.cwd();
+    const terminal = new Terminal({
+      alias,
+      shell: existsSync(this.opts.shell) ? this.opts.shell : '/bin/sh',
+      args: ['-l'],
+      cwd,
+      env: this.opts.env,
+      cols: size.cols,
+      rows: size.rows,
+      logger: this.opts.logger,
+      onExit: (t) => this.byAlias.delete(t.info.alias),
+    });
+    this.byAlias.set(alias, terminal);
+    this.opts.logger.info({ alias, pid: terminal.info.pid, cwd }, 'terminal opened');
+    return terminal.info;
+  }
+
+  get(alias: string): Terminal | undefined {
+    return this.byAlias.get(alias);
+  }
+
+  list(): TerminalInfo[] {
+    return [...this.byAlias.values()].map((t) => t.info);
+  }
+
+  hangUpAll(): void {
+    for (const t of this.byAlias.values()) t.hangUp();
+  }
+}
