@@ -2,9 +2,9 @@
 // owner only, survives stop/start with a ≥100 MB tree intact, and survives kill -9 of atelier.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { FsObjectStorage } from '@atelier/content';
 import Database from 'better-sqlite3';
 import { AtelierProcess } from './harness/atelier.js';
 import { createRepo, type GitServer, startGitServer } from './harness/git-server.js';
@@ -68,7 +68,7 @@ describe('workspace backbone (Podman, git http-backend)', { timeout: 900_000 }, 
       '/api/v1/workspaces',
       { contextUrl: `${git.url}/hello.git` },
     );
-    assert.match(created.id, /^127-hello-[a-z0-9]{11}$/);
+    assert.match(created.id, /^[a-z]+-hello-[a-z0-9]{11}$/, 'owner 127 (an IP) gives way to a word');
     assert.equal(created.url, `http://${created.id}.ws.localhost:${atelier.port}`);
     ws = await waitForPhase(alice, created.id, 'running');
     const term = await TerminalSession.open(ws.url, await ownerToken(alice, ws.id));
@@ -121,10 +121,8 @@ describe('workspace backbone (Podman, git http-backend)', { timeout: 900_000 }, 
     await api(atelier.url, alice, 'POST', `/api/v1/workspaces/${ws.id}/stop`);
     const stopped = await waitForPhase(alice, ws.id, 'stopped');
     assert.ok(stopped.lastBackup, 'a backup is recorded');
-    const object = storedObject(stopped);
-    assert.ok(existsSync(object), `backup object ${object} exists`);
-    assert.equal(sha256(object), stopped.lastBackup.sha256);
-    assert.equal(readFileSync(object).length, stopped.lastBackup.size);
+    const object = await readObject(storedObject(stopped));
+    assert.deepEqual(object, { sha256: stopped.lastBackup.sha256, size: stopped.lastBackup.size });
     await api(atelier.url, alice, 'POST', `/api/v1/workspaces/${ws.id}/start`);
     ws = await waitForPhase(alice, ws.id, 'running');
     assert.deepEqual(await manifest(container(ws)), before100);
@@ -159,7 +157,7 @@ describe('workspace backbone (Podman, git http-backend)', { timeout: 900_000 }, 
     await atelier.launch();
     const stopped = await waitForPhase(alice, ws.id, 'stopped');
     assert.equal(backupRows().length, backupsBefore.length + 1);
-    assert.equal(sha256(storedObject(stopped)), stopped.lastBackup?.sha256);
+    assert.equal((await readObject(storedObject(stopped)))?.sha256, stopped.lastBackup?.sha256);
     await api(atelier.url, alice, 'POST', `/api/v1/workspaces/${ws.id}/start`);
     ws = await waitForPhase(alice, ws.id, 'running');
     assert.deepEqual(await manifest(container(ws)), expected);
@@ -176,7 +174,7 @@ describe('workspace backbone (Podman, git http-backend)', { timeout: 900_000 }, 
       ).status,
       404,
     );
-    assert.equal(existsSync(object), false, 'the backup object is gone');
+    assert.equal(await readObject(object), undefined, 'the backup object is gone');
     const { execFileSync } = await import('node:child_process');
     const left = execFileSync('podman', ['ps', '-a', '--filter', `name=${container(ws)}`, '-q'])
       .toString()
@@ -190,17 +188,32 @@ describe('workspace backbone (Podman, git http-backend)', { timeout: 900_000 }, 
   });
 });
 
-function storedObject(w: Ws): string {
+/** The recorded backup's object, read through the storage driver Atelier wrote it with. */
+function storedObject(w: Ws): { bucket: string; key: string } {
   assert.ok(w.lastBackup, 'the workspace has a backup');
   const db = new Database(join(atelier.dataDir, 'atelier.db'), { readonly: true });
   try {
     const row = db
       .prepare('select bucket from backups where object_key = ? order by created_at desc')
       .get(w.lastBackup.objectKey) as { bucket: string };
-    return join(atelier.dataDir, 'storage', row.bucket, w.lastBackup.objectKey);
+    return { bucket: row.bucket, key: w.lastBackup.objectKey };
   } finally {
     db.close();
   }
+}
+
+const storage = () => new FsObjectStorage(join(atelier.dataDir, 'storage'));
+
+/** sha256 and size of the stored bytes, or undefined when the object does not exist. */
+async function readObject(o: { bucket: string; key: string }) {
+  if (!(await storage().head(o.bucket, o.key))) return undefined;
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of await storage().get(o.bucket, o.key)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
 }
 
 function backupRows(): { id: string; sha256: string }[] {
@@ -214,5 +227,3 @@ function backupRows(): { id: string; sha256: string }[] {
     db.close();
   }
 }
-
-const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');

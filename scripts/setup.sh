@@ -27,9 +27,9 @@ engine_answers() {
   return 1
 }
 PKGS=(git curl zstd tar debootstrap libnss-myhostname)
-engine_answers || PKGS+=(podman crun catatonit uidmap)
+engine_answers || PKGS+=(podman crun catatonit uidmap slirp4netns)
 if [ "$MODE" = test ]; then
-  PKGS+=(podman crun catatonit uidmap mariadb-server chromium openssh-client tmux busybox-static)
+  PKGS+=(podman crun catatonit uidmap slirp4netns mariadb-server chromium openssh-client tmux busybox-static)
 fi
 missing=()
 for p in $(printf "%s\n" "${PKGS[@]}" | sort -u); do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
