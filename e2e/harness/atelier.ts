@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { request } from './http.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'packages/atelier/bin/atelier.mjs');
 const run = promisify(execFile);
 
