@@ -163,6 +163,26 @@ describe('workspace backbone (Podman, git http-backend)', { timeout: 900_000 }, 
     assert.deepEqual(await manifest(container(ws)), expected);
   });
 
+  test('a recorded backup that cannot be read fails the start loudly; nothing starts from a fresh clone', async () => {
+    await api(atelier.url, alice, 'POST', `/api/v1/workspaces/${ws.id}/stop`);
+    const stopped = await waitForPhase(alice, ws.id, 'stopped');
+    const object = storedObject(stopped);
+    const { Readable } = await import('node:stream');
+    await storage().put(object.bucket, object.key, Readable.from([Buffer.from('not the backup')]));
+    await api(atelier.url, alice, 'POST', `/api/v1/workspaces/${ws.id}/start`);
+    let now: Ws | undefined;
+    for (let i = 0; i < 300 && !now?.instance?.failed; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      now = await api<Ws>(atelier.url, alice, 'GET', `/api/v1/workspaces/${ws.id}`);
+    }
+    assert.match(
+      now?.instance?.failed ?? '',
+      /backup of this workspace could not be restored: .*corrupt.*nothing was started from a fresh clone/,
+    );
+    await waitForPhase(alice, ws.id, 'stopped');
+    assert.equal(backupRows().length > 0, true, 'the backup records are kept');
+  });
+
   test('delete removes the workspace, its container, volume and backups', async () => {
     const object = storedObject(await api<Ws>(atelier.url, alice, 'GET', `/api/v1/workspaces/${ws.id}`));
     await api(atelier.url, alice, 'DELETE', `/api/v1/workspaces/${ws.id}`);

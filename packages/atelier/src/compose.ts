@@ -57,6 +57,7 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
     installationId,
     publishAddress: config.workspace.runtime.docker.publishAddress,
     network: config.workspace.runtime.docker.network,
+    contentAccess: config.workspace.runtime.docker.contentAccess,
     supervisor: { distDir: supervisorDistDir(), nodeBinary: process.execPath },
     logger: logger.child({ component: 'runtime' }),
   });

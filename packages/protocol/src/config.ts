@@ -49,6 +49,12 @@ const dockerRuntimeSchema = z.strictObject({
    * allow_host_loopback); repository URLs on localhost are rewritten to it for the clone
    */
   hostLoopback: z.string().min(1).optional(),
+  /**
+   * how /workspace is archived and restored: `auto` runs tar on this machine, on the volume's folder,
+   * when the engine keeps its volumes here and atelier runs as root (as Gitpod's ws-daemon does on
+   * its node; several times faster); `engine` always streams through the engine API
+   */
+  contentAccess: z.enum(['auto', 'engine']).default('auto'),
 });
 
 const workspaceSchema = z.strictObject({

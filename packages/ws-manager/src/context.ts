@@ -32,11 +32,17 @@ export interface LifecycleContext extends Required<Omit<ManagerDeps, 'clock' | '
 export interface RuntimeRecord {
   ref: RuntimeRef;
   endpoint?: Endpoint;
+  /** the backup went into the volume before the container started */
+  restored?: boolean;
 }
 
 export function runtimeRecord(instance: Instance): RuntimeRecord {
   const raw = instance.runtime as Partial<RuntimeRecord> | null;
-  return { ref: raw?.ref ?? refFor(instance.id), ...(raw?.endpoint ? { endpoint: raw.endpoint } : {}) };
+  return {
+    ref: raw?.ref ?? refFor(instance.id),
+    ...(raw?.endpoint ? { endpoint: raw.endpoint } : {}),
+    ...(raw?.restored ? { restored: true } : {}),
+  };
 }
 
 export function supervisorOf(ctx: LifecycleContext, instance: Instance): SupervisorClient | undefined {

@@ -72,12 +72,24 @@ async function createAndStart(ctx: LifecycleContext, instance: Instance): Promis
   const spec = workspaceSpec(ctx, workspace, instance, user);
   const ref = await ctx.runtime.create(spec);
   let updated = await ctx.repos.instances.update(instance.id, { runtime: { ref } });
+  // the backup goes in before anything runs in the container: faster, and nobody races the restore
+  let restored = runtimeRecord(updated).restored === true;
+  if (!restored && instance.contentSource === 'backup' && (await ctx.runtime.state(ref)).kind === 'created') {
+    ctx.announce(
+      await ctx.repos.instances.update(instance.id, { message: 'restoring /workspace from the backup' }),
+    );
+    await restoreOrFail(ctx, updated);
+    restored = true;
+    updated = await ctx.repos.instances.update(instance.id, { runtime: { ref, restored }, message: null });
+  }
   await ctx.runtime.start(ref);
   const deadline = Date.now() + 30_000;
   for (;;) {
     const state = await ctx.runtime.state(ref);
     if (state.kind === 'running' && state.endpoint) {
-      updated = await ctx.repos.instances.update(instance.id, { runtime: { ref, endpoint: state.endpoint } });
+      updated = await ctx.repos.instances.update(instance.id, {
+        runtime: { ref, endpoint: state.endpoint, ...(restored ? { restored } : {}) },
+      });
       return updated;
     }
     if (state.kind === 'exited' || state.kind === 'absent') {
@@ -139,21 +151,26 @@ export function cloneUrlInWorkspace(ctx: Pick<LifecycleContext, 'config'>, clone
   return url.toString().replace(/\/$/, '');
 }
 
+async function restoreOrFail(ctx: LifecycleContext, instance: Instance): Promise<void> {
+  try {
+    await restoreContent(ctx, instance);
+  } catch (e) {
+    throw new AppError(
+      'failed_precondition',
+      `the backup of this workspace could not be restored: ${errorMessage(e)} — the backup is kept; nothing was started from a fresh clone`,
+      undefined,
+      { cause: e },
+    );
+  }
+}
+
 async function initializeContent(ctx: LifecycleContext, instance: Instance): Promise<void> {
   const supervisor = supervisorOf(ctx, instance);
   if (!supervisor) throw new AppError('unavailable', 'the workspace has no supervisor endpoint');
   let status = await waitForSupervisor(ctx, () => supervisor.contentStatus(false, ctx.signal));
   if (!status.available && !status.error && instance.contentSource === 'backup') {
-    try {
-      await restoreContent(ctx, instance);
-    } catch (e) {
-      throw new AppError(
-        'failed_precondition',
-        `the backup of this workspace could not be restored: ${errorMessage(e)} — the backup is kept; nothing was started from a fresh clone`,
-        undefined,
-        { cause: e },
-      );
-    }
+    // not restored yet: this start resumed with the container already running
+    if (!runtimeRecord(instance).restored) await restoreOrFail(ctx, instance);
     await supervisor.contentReady('from-backup');
   }
   while (!status.available) {

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { WorkspaceSpec } from '../types.js';
@@ -29,6 +30,8 @@ function stubSupervisor(): string {
 describe('DockerRuntime on Podman', { timeout: 60_000 }, () => {
   const installationId = `t${randomUUID().slice(0, 7)}`;
   let runtime: DockerRuntime;
+  /** the same runtime that never runs tar on the host: the path for remote engines */
+  let viaEngine: DockerRuntime;
   const spec = (): WorkspaceSpec => ({
     instanceId: randomUUID(),
     workspaceId: 'test-runtime-abcdefghijk',
@@ -41,14 +44,16 @@ describe('DockerRuntime on Podman', { timeout: 60_000 }, () => {
   });
 
   before(() => {
-    runtime = new DockerRuntime({
+    const options = {
       engine: connectEngine(undefined),
       installationId,
       publishAddress: '127.0.0.1',
       network: undefined,
       supervisor: { distDir: stubSupervisor(), nodeBinary: process.execPath },
       logger,
-    });
+    };
+    runtime = new DockerRuntime({ ...options, contentAccess: 'auto' });
+    viaEngine = new DockerRuntime({ ...options, contentAccess: 'engine' });
   });
 
   after(() => {
@@ -70,6 +75,7 @@ describe('DockerRuntime on Podman', { timeout: 60_000 }, () => {
       installationId,
       publishAddress: '127.0.0.1',
       network: undefined,
+      contentAccess: 'auto',
       supervisor: { distDir: '/tmp', nodeBinary: process.execPath },
       logger,
     });
@@ -105,37 +111,59 @@ describe('DockerRuntime on Podman', { timeout: 60_000 }, () => {
     assert.deepEqual(await runtime.state(ref), { kind: 'absent' });
   });
 
-  test('content goes in with owners, modes and links, and comes out the same after the container stopped', async () => {
-    const s = spec();
-    const ref = await runtime.create(s);
-    await runtime.start(ref);
-    const src = mkdtempSync(join(tmpdir(), 'content-'));
-    mkdirSync(join(src, 'dir/empty'), { recursive: true });
-    writeFileSync(join(src, 'dir/file'), 'data');
-    execFileSync('sh', [
-      '-c',
-      `cd ${src} && ln dir/file dir/hard && ln -s file dir/sym && chown -R 33333:33333 dir && echo r > root-only && chmod 600 root-only && mkdir -p .gitpod && echo x > .gitpod/ready`,
-    ]);
-    const tar = spawn('tar', ['--numeric-owner', '-C', src, '-cf', '-', '.']);
-    await runtime.importContent(ref, tar.stdout);
-    await runtime.stop(ref, 1000);
-    const exported = await runtime.exportContent(ref, IMAGE, ['./.gitpod/ready']);
-    const out = mkdtempSync(join(tmpdir(), 'exported-'));
-    const untar = spawn('tar', ['--numeric-owner', '-xpf', '-', '-C', out]);
-    exported.tar.pipe(untar.stdin);
-    await Promise.all([exported.done, new Promise((r) => untar.on('close', r))]);
-    const listing = execFileSync('sh', [
-      '-c',
-      `cd ${out} && find . | sort | xargs stat -c '%n %a %u:%g %h %F'`,
-    ]).toString();
-    assert.match(listing, /\.\/dir\/file 644 33333:33333 2 regular file/);
-    assert.match(listing, /\.\/dir\/hard 644 33333:33333 2 regular file/);
-    assert.match(listing, /\.\/dir\/sym 777 33333:33333 1 symbolic link/);
-    assert.match(listing, /\.\/dir\/empty 755 33333:33333 2 directory/);
-    assert.match(listing, /\.\/root-only 600 0:0 1 regular file/);
-    assert.doesNotMatch(listing, /\.gitpod\/ready/);
+  const contentCases = [
+    { name: 'tar on the host (contentAccess auto, root)', via: () => runtime, startFirst: false },
+    { name: 'through the engine API, into a created container', via: () => viaEngine, startFirst: false },
+    { name: 'through the engine API, into a running container', via: () => viaEngine, startFirst: true },
+    { name: 'auto falls back to the engine while the container runs', via: () => runtime, startFirst: true },
+  ];
+  for (const c of contentCases) {
+    test(`content goes in and comes out with owners, modes and links: ${c.name}`, async () => {
+      const rt = c.via();
+      const s = spec();
+      const ref = await rt.create(s);
+      if (c.startFirst) await rt.start(ref);
+      const src = mkdtempSync(join(tmpdir(), 'content-'));
+      mkdirSync(join(src, 'dir/empty'), { recursive: true });
+      writeFileSync(join(src, 'dir/file'), 'data');
+      execFileSync('sh', [
+        '-c',
+        `cd ${src} && ln dir/file dir/hard && ln -s file dir/sym && chown -R 33333:33333 dir && echo r > root-only && chmod 600 root-only && mkdir -p .gitpod && echo x > .gitpod/ready`,
+      ]);
+      const tar = spawn('tar', ['--numeric-owner', '-C', src, '-cf', '-', '.']);
+      await rt.importContent(ref, tar.stdout);
+      if (!c.startFirst) await rt.start(ref);
+      await rt.stop(ref, 1000);
+      const exported = await rt.exportContent(ref, IMAGE, ['./.gitpod/ready']);
+      const out = mkdtempSync(join(tmpdir(), 'exported-'));
+      const untar = spawn('tar', ['--numeric-owner', '-xpf', '-', '-C', out]);
+      exported.tar.pipe(untar.stdin);
+      await Promise.all([exported.done, new Promise((r) => untar.on('close', r))]);
+      const listing = execFileSync('sh', [
+        '-c',
+        `cd ${out} && find . | sort | xargs stat -c '%n %a %u:%g %h %F'`,
+      ]).toString();
+      assert.match(listing, /\.\/dir\/file 644 33333:33333 2 regular file/);
+      assert.match(listing, /\.\/dir\/hard 644 33333:33333 2 regular file/);
+      assert.match(listing, /\.\/dir\/sym 777 33333:33333 1 symbolic link/);
+      assert.match(listing, /\.\/dir\/empty 755 33333:33333 2 directory/);
+      assert.match(listing, /\.\/root-only 600 0:0 1 regular file/);
+      assert.doesNotMatch(listing, /\.gitpod\/ready/);
+      await rt.delete(ref);
+      await assert.rejects(rt.exportContent(ref, IMAGE, []), /volume .* no longer exists/);
+    });
+  }
+
+  test("a truncated archive fails the restore with tar's message", async () => {
+    const ref = await runtime.create(spec());
+    const dir = mkdtempSync(join(tmpdir(), 'truncated-'));
+    writeFileSync(join(dir, 'file'), 'x'.repeat(5000));
+    const whole = execFileSync('tar', ['-C', dir, '-cf', '-', '.']);
+    await assert.rejects(
+      runtime.importContent(ref, Readable.from([whole.subarray(0, 2000)])),
+      /restoring \/workspace failed \(tar exit 2\): .*(Unexpected EOF|short read)/i,
+    );
     await runtime.delete(ref);
-    await assert.rejects(runtime.exportContent(ref, IMAGE, []), /volume .* no longer exists/);
   });
 
   test('events report a container that died', async () => {

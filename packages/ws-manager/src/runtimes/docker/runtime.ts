@@ -1,7 +1,10 @@
 // WorkspaceRuntime on the Docker Engine API (Docker, or Podman's compatible socket) via dockerode.
 // One container and one named volume for /workspace per instance, found again by labels.
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { AppError, type InstanceId } from '@atelier/protocol';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
@@ -34,6 +37,8 @@ export interface DockerRuntimeOptions {
   installationId: string;
   publishAddress: string;
   network: string | undefined;
+  /** see `workspace.runtime.docker.contentAccess` */
+  contentAccess: 'auto' | 'engine';
   /** host paths of the supervisor bundle folder and of the node binary that runs it */
   supervisor: { distDir: string; nodeBinary: string };
   logger: Logger;
@@ -212,12 +217,26 @@ export class DockerRuntime implements WorkspaceRuntime {
   async exportContent(ref: RuntimeRef, image: string, exclude: string[]): Promise<ContentExport> {
     const name = `${ref.container}-backup`;
     await this.removeContainer(name);
+    let volume: VolumeInfo;
     try {
-      await this.docker.getVolume(ref.volume).inspect();
+      volume = (await this.docker.getVolume(ref.volume).inspect()) as VolumeInfo;
     } catch (e) {
       if (statusOf(e) === 404)
         throw new AppError('not_found', `the workspace volume ${ref.volume} no longer exists`);
       throw e;
+    }
+    const folder = await this.hostFolder(volume);
+    if (folder) {
+      const args = [
+        '--numeric-owner',
+        ...exclude.map((p) => `--exclude=${p}`),
+        '-C',
+        folder,
+        '-cf',
+        '-',
+        '.',
+      ];
+      return hostTar(args, undefined, 'archiving /workspace');
     }
     const helper = await this.docker.createContainer({
       name,
@@ -259,8 +278,47 @@ export class DockerRuntime implements WorkspaceRuntime {
     return { tar: demux, done };
   }
 
-  async importContent(ref: RuntimeRef, tar: Readable): Promise<void> {
+  async importContent(ref: RuntimeRef, input: Readable): Promise<void> {
+    // consume at once: a child process's stdout that nobody reads when the child exits is discarded
+    const tar = new PassThrough({ highWaterMark: 1 << 20 });
+    input.once('error', (e) => tar.destroy(e));
+    // whoever reads `tar` below sees the error; until then it must not go unhandled (it would end
+    // the process); the caller also watches `input` itself
+    tar.on('error', () => undefined);
+    input.pipe(tar);
+    // on the host only while nothing runs in the container: a process in it could otherwise swap a
+    // folder for a symlink under tar's feet and make a root tar on the host write outside the volume
+    if ((await this.state(ref)).kind === 'created') {
+      const volume = (await this.docker.getVolume(ref.volume).inspect()) as VolumeInfo;
+      const folder = await this.hostFolder(volume);
+      if (folder) {
+        // --ignore-zeros: read to the end of the stream, past tar's end marker, so that the checksum
+        // of the whole archive is verified before the restore counts as done
+        const untar = hostTar(
+          ['--numeric-owner', '--ignore-zeros', '-xpf', '-', '-C', folder],
+          tar,
+          'restoring /workspace',
+        );
+        untar.tar.resume(); // tar -x prints nothing on stdout
+        untar.tar.on('error', () => undefined); // its failure is reported through `done`
+        return untar.done;
+      }
+    }
     await this.docker.getContainer(ref.container).putArchive(tar, { path: '/workspace' });
+  }
+
+  /**
+   * The volume's folder when tar may run on this machine: contentAccess auto, a local engine that
+   * keeps the volume in a folder this process (root) can reach. Undefined: go through the engine.
+   */
+  private async hostFolder(volume: VolumeInfo): Promise<string | undefined> {
+    if (this.opts.contentAccess !== 'auto' || this.opts.engine.remoteHost) return undefined;
+    if (process.getuid?.() !== 0 || volume.Driver !== 'local' || !volume.Mountpoint) return undefined;
+    try {
+      return (await stat(volume.Mountpoint)).isDirectory() ? volume.Mountpoint : undefined;
+    } catch {
+      return undefined; // the engine keeps its volumes elsewhere (a VM, another machine)
+    }
   }
 
   async delete(ref: RuntimeRef): Promise<void> {
@@ -314,6 +372,40 @@ export class DockerRuntime implements WorkspaceRuntime {
       stream.destroy(); // also when the consumer stopped early: the connection would keep the process alive
     }
   }
+}
+
+interface VolumeInfo {
+  Driver?: string;
+  Mountpoint?: string;
+}
+
+/**
+ * Runs GNU tar on the host; `done` rejects with tar's own message when it fails and, with an input,
+ * unless the input was read to its very end without error (a checksum is verified at the end).
+ */
+function hostTar(
+  args: string[],
+  input: Readable | undefined,
+  what: string,
+): { tar: Readable; done: Promise<void> } {
+  const child = spawn('tar', args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < 8192) stderr += d;
+  });
+  const fed = input && child.stdin ? pipeline(input, child.stdin) : Promise.resolve();
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once('error', (e) =>
+      reject(new AppError('failed_precondition', `cannot run tar on this machine: ${e.message}`)),
+    );
+    child.once('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new AppError('internal', `${what} failed (tar exit ${code}): ${stderr.trim()}`));
+    });
+  });
+  const done = Promise.all([fed, exited]).then(() => undefined);
+  done.catch(() => child.stdout?.destroy(new Error(`${what} failed`)));
+  return { tar: child.stdout as Readable, done };
 }
 
 export function refFor(instanceId: string): RuntimeRef {
