@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { request } from './http.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'packages/atelier/bin/atelier.mjs');
+export const BIN = join(ROOT, 'packages/atelier/bin/atelier.mjs');
 const run = promisify(execFile);
 
 export async function freePort(): Promise<number> {
