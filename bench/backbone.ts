@@ -106,24 +106,45 @@ async function main() {
       contextUrl: repoUrl,
     });
     let ws = await waitPhase(a, token, id, 'running');
-    const container = `atelier-ws-${ws.instance?.id}`;
-    await podmanExec(container, 'gitpod', WRITE_TREE.replaceAll('hello/', 'small/'));
-    await podmanExec(container, '0', WRITE_ROOT_FILE);
-    const base = baseline(container);
-    await api(a.url, token, 'POST', `/api/v1/workspaces/${id}/stop`);
-    await waitPhase(a, token, id, 'stopped');
-    const backup = lastLog(a, 'backup stored and verified');
-    await api(a.url, token, 'POST', `/api/v1/workspaces/${id}/start`);
-    ws = await waitPhase(a, token, id, 'running');
-    const restore = lastLog(a, 'backup restored');
-    const mb = base.bytes / 1e6;
+    await podmanExec(`atelier-ws-${ws.instance?.id}`, 'gitpod', WRITE_TREE.replaceAll('hello/', 'small/'));
+    await podmanExec(`atelier-ws-${ws.instance?.id}`, '0', WRITE_ROOT_FILE);
+    // this machine's disk is noisy (one extraction took 0.3 s and 2.4 s back to back), so each
+    // figure is the median of three cycles, the baseline measured in every cycle next to ours
+    const cycles: {
+      bytes: number;
+      tarMs: number;
+      untarMs: number;
+      backupMs: number;
+      restoreMs: number;
+      size: number;
+    }[] = [];
+    for (let cycle = 0; cycle < 3; cycle++) {
+      const base = baseline(`atelier-ws-${ws.instance?.id}`);
+      await api(a.url, token, 'POST', `/api/v1/workspaces/${id}/stop`);
+      await waitPhase(a, token, id, 'stopped');
+      const backup = lastLog(a, 'backup stored and verified');
+      await api(a.url, token, 'POST', `/api/v1/workspaces/${id}/start`);
+      ws = await waitPhase(a, token, id, 'running');
+      const restore = lastLog(a, 'backup restored');
+      cycles.push({ ...base, backupMs: backup.ms, restoreMs: restore.ms, size: backup.size });
+    }
+    const mb = (cycles[0]?.bytes ?? 0) / 1e6;
+    const rate = (pick: (c: (typeof cycles)[number]) => number) =>
+      Math.round(mb / (percentile(cycles.map(pick), 50) / 1000));
     results.backup = {
       treeMB: Math.round(mb),
-      atelierBackupMBps: Math.round(mb / (backup.ms / 1000)),
-      tarZstdMBps: Math.round(mb / (base.tarMs / 1000)),
-      atelierRestoreMBps: Math.round(mb / (restore.ms / 1000)),
-      zstdTarMBps: Math.round(mb / (base.untarMs / 1000)),
-      compressedMB: Math.round(backup.size / 1e6),
+      cycles: cycles.length,
+      atelierBackupMBps: rate((c) => c.backupMs),
+      tarZstdMBps: rate((c) => c.tarMs),
+      atelierRestoreMBps: rate((c) => c.restoreMs),
+      zstdTarMBps: rate((c) => c.untarMs),
+      compressedMB: Math.round((cycles[0]?.size ?? 0) / 1e6),
+      perCycleMs: cycles.map(({ tarMs, untarMs, backupMs, restoreMs }) => ({
+        tarZstd: Math.round(tarMs),
+        backup: backupMs,
+        zstdTar: Math.round(untarMs),
+        restore: restoreMs,
+      })),
     };
     const supervisorRss = Number(
       (await podmanExec(`atelier-ws-${ws.instance?.id}`, '0', 'ps -o rss= -C node | head -1')).trim(),

@@ -301,9 +301,11 @@ export class DockerRuntime implements WorkspaceRuntime {
         );
         untar.tar.resume(); // tar -x prints nothing on stdout
         untar.tar.on('error', () => undefined); // its failure is reported through `done`
+        this.opts.logger.debug({ volume: ref.volume, folder }, 'restoring with tar on this machine');
         return untar.done;
       }
     }
+    this.opts.logger.debug({ container: ref.container }, 'restoring through the engine API');
     await this.docker.getContainer(ref.container).putArchive(tar, { path: '/workspace' });
   }
 
