@@ -48,4 +48,10 @@ export function classifyHost(hostHeader: string, domain: string): WorkspaceHost 
 export function ownerCookieName(domain: string, instanceId: string): string {
   return `_${domain.replace(/[ .-]/g, '_')}_ws_${instanceId}_owner_`;
 }
+/** The dashboard's session cookie; `__Host-` prefixed (and Secure) when served over https. */
+export function sessionCookieName(scheme: 'http' | 'https'): string {
+  return scheme === 'https' ? '__Host-atelier_session' : 'atelier_session';
+}
+export const SESSION_COOKIE_NAMES = [sessionCookieName('http'), sessionCookieName('https')] as const;
+
 export const OWNER_TOKEN_HEADERS = ['x-atelier-owner-token', 'x-gitpod-owner-token'] as const;

@@ -1,12 +1,17 @@
 // Headers on the way to and from a workspace: Atelier's credentials and hop-by-hop headers are
 // removed, X-Forwarded-* and the supervisor's headers are added.
 import type { IncomingMessage } from 'node:http';
-import { OWNER_TOKEN_HEADERS, ownerCookieName, SUPERVISOR_TOKEN_HEADER } from '@atelier/protocol';
+import {
+  OWNER_TOKEN_HEADERS,
+  ownerCookieName,
+  SESSION_COOKIE_NAMES,
+  SUPERVISOR_TOKEN_HEADER,
+} from '@atelier/protocol';
 
 export type HeaderMap = Record<string, string | string[]>;
 
 /** The dashboard's session cookies (see Authenticator.cookieName in packages/server/src/auth.ts). */
-const SESSION_COOKIES = new Set(['atelier_session', '__Host-atelier_session']);
+const SESSION_COOKIES = new Set<string>(SESSION_COOKIE_NAMES);
 
 const HOP_BY_HOP = new Set([
   'connection',

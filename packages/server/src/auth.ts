@@ -1,7 +1,7 @@
 // Who is calling: session cookies for the dashboard, bearer access tokens for the CLI, and the
 // CSRF guard for browser requests that change state.
 import { hashToken, newSecretToken, type User } from '@atelier/db';
-import { AppError, dashboardUrl } from '@atelier/protocol';
+import { AppError, dashboardUrl, sessionCookieName } from '@atelier/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv, Caller, Deps } from './app-env.js';
@@ -23,7 +23,7 @@ export class Authenticator {
   readonly cookieName: string;
 
   constructor(private readonly deps: Deps) {
-    this.cookieName = deps.urls.scheme === 'https' ? '__Host-atelier_session' : 'atelier_session';
+    this.cookieName = sessionCookieName(deps.urls.scheme);
   }
 
   /** The caller of this request, or null when it carries no credential (or a stale session cookie). */
