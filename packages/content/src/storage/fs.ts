@@ -411,7 +411,13 @@ async function writeStream(path: string, body: Readable): Promise<{ size: number
   });
   // flush: fsync before close, so the rename that follows never publishes unwritten blocks
   const file = createWriteStream(path, { flags: 'wx', mode: 0o600, highWaterMark: MiB, flush: true });
-  await pipeline(body, tap, file);
+  try {
+    await pipeline(body, tap, file);
+  } catch (err) {
+    // the file may still be opening: wait until it is closed, so that the caller's cleanup finds it
+    if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
+    throw err;
+  }
   return { size, sha256: hash.digest('hex') };
 }
 
