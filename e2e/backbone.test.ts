@@ -68,7 +68,7 @@ describe('workspace backbone (Podman, git http-backend)', { timeout: 900_000 }, 
       '/api/v1/workspaces',
       { contextUrl: `${git.url}/hello.git` },
     );
-    assert.match(created.id, /^[a-z]+-hello-[a-z0-9]{11}$/, 'owner 127 (an IP) gives way to a word');
+    assert.match(created.id, /^[a-z]+-hello-[a-z0-9]{11}$/, 'an IP address as owner gives way to a word');
     assert.equal(created.url, `http://${created.id}.ws.localhost:${atelier.port}`);
     ws = await waitForPhase(alice, created.id, 'running');
     const term = await TerminalSession.open(ws.url, await ownerToken(alice, ws.id));

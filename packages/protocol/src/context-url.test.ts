@@ -17,7 +17,7 @@ describe('parseContextUrl', () => {
     ],
     [
       '  http://127.0.0.1:9000/hello.git  ',
-      { cloneUrl: 'http://127.0.0.1:9000/hello.git', kind: 'http', owner: '127', repo: 'hello' },
+      { cloneUrl: 'http://127.0.0.1:9000/hello.git', kind: 'http', owner: '127.0.0.1', repo: 'hello' },
     ],
     [
       'http://localhost:8080/repo.git/',

@@ -53,7 +53,10 @@ export function parseContextUrl(input: string): RepositoryContext {
     throw new AppError('invalid_argument', `${text} names a host but no repository path`);
   }
   const repo = segments.at(-1)?.replace(/\.git$/, '');
-  const owner = segments.length >= 2 ? segments.at(-2) : url.hostname.split('.')[0];
+  // a repository right below the host: the host names it (all of an IP address, which split is meaningless)
+  const ipAddress = /^(\d{1,3}\.){3}\d{1,3}$|^\[/.test(url.hostname);
+  const owner =
+    segments.length >= 2 ? segments.at(-2) : ipAddress ? url.hostname : url.hostname.split('.')[0];
   const normalized = `${url.protocol}//${url.host}/${segments.map(encodeURIComponent).join('/')}`;
   return {
     contextUrl: normalized,
