@@ -8,3 +8,4 @@ export * from './phases.js';
 export * from './supervisor.js';
 export * from './units.js';
 export * from './urls.js';
+export * from './workspace-config/index.js';
