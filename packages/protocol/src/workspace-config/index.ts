@@ -1,4 +1,6 @@
 // A repository's workspace configuration: .gitpod.yml or devcontainer.json, mapped to one shape.
+
+export { parseDevcontainer } from './devcontainer.js';
 export { parseGitpodYml } from './gitpod-yml.js';
 export { type ConfigProblem, configError, formatProblem, insideWorkspace } from './problems.js';
 export * from './types.js';
