@@ -3,4 +3,5 @@
 export { parseDevcontainer } from './devcontainer.js';
 export { parseGitpodYml } from './gitpod-yml.js';
 export { type ConfigProblem, configError, formatProblem, insideWorkspace } from './problems.js';
+export { configCandidates, GITPOD_YML, loadWorkspaceConfig } from './select.js';
 export * from './types.js';
