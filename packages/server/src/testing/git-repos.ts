@@ -1,11 +1,11 @@
 // Real git repositories for the server's tests: made with `git init` in temporary folders, and
 // served over smart HTTP by `git http-backend` behind a node HTTP server on loopback.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
@@ -13,14 +13,25 @@ const git = (cwd: string, ...args: string[]) =>
     stdio: 'pipe',
   }).toString();
 
-/** A bare repository `<root>/<name>.git` with one commit on `main` and a tag `v1`; empty: no commits. */
-export function makeRepo(root: string, name: string, options: { empty?: boolean } = {}): string {
+/**
+ * A bare repository `<root>/<name>.git` with one commit on `main` (README.md and `files`) and a tag
+ * `v1`; empty: no commits.
+ */
+export function makeRepo(
+  root: string,
+  name: string,
+  options: { empty?: boolean; files?: Record<string, string> } = {},
+): string {
   const bare = join(root, `${name}.git`);
   git(root, 'init', '-q', '--bare', '-b', 'main', bare);
   if (options.empty) return bare;
   const work = mkdtempSync(join(tmpdir(), 'atelier-work-'));
   git(work, 'init', '-q', '-b', 'main');
   writeFileSync(join(work, 'README.md'), `# ${name}\n`);
+  for (const [path, text] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(work, path)), { recursive: true });
+    writeFileSync(join(work, path), text);
+  }
   git(work, 'add', '-A');
   git(work, 'commit', '-q', '-m', 'initial');
   git(work, 'tag', 'v1');
