@@ -97,7 +97,7 @@ for (const target of fixture.targets) {
     test('apply once, then are a no-op; text is utf8mb4-safe', async () => {
       const handle = await target.open();
       try {
-        assert.deepEqual(await migrateToLatest(handle.db), ['0001_initial']);
+        assert.deepEqual(await migrateToLatest(handle.db), ['0001_initial', '0002_workspace_config']);
         assert.deepEqual(await migrateToLatest(handle.db), []);
         const tables = (await handle.db.introspection.getTables()).map((t) => t.name).sort();
         assert.deepEqual(tables, TABLES);
@@ -126,7 +126,7 @@ for (const target of fixture.targets) {
           target.dialect === 'sqlite'
             ? await migrateInChildren([await sqlitePath(first), await sqlitePath(first)])
             : await Promise.all([migrateToLatest(first.db), migrateWithSecondPool(await currentDb(first))]);
-        assert.deepEqual(results.flat(), ['0001_initial']);
+        assert.deepEqual(results.flat().sort(), ['0001_initial', '0002_workspace_config']);
         assert.deepEqual(await migrateToLatest(first.db), []);
       } finally {
         await first.close();

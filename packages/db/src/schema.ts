@@ -39,6 +39,8 @@ export interface WorkspacesTable {
   cloneUrl: string;
   ref: string | null;
   description: string;
+  /** the repository's workspace configuration at creation (protocol WorkspaceConfig as JSON) */
+  config: string | null;
   createdAt: IsoTime;
   deletedAt: IsoTime | null;
 }

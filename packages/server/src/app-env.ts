@@ -1,11 +1,17 @@
 // What every request handler shares: the typed Hono environment and the server's dependencies.
 import type { Repositories, SecretBox, User } from '@atelier/db';
-import type { Config, PublicUrls, RepositoryContext } from '@atelier/protocol';
+import type { Config, PublicUrls, RepositoryContext, WorkspaceConfig } from '@atelier/protocol';
 import type { WorkspaceManager } from '@atelier/ws-manager';
 import type { Logger } from 'pino';
 
-/** Checks that a repository can be cloned (and that `ref` exists in it) before a workspace is made. */
-export type RepositoryCheck = (repository: RepositoryContext, ref: string | undefined) => Promise<void>;
+/**
+ * Checks that a repository can be cloned (and that `ref` exists in it) before a workspace is made,
+ * and reads its workspace configuration (.gitpod.yml or devcontainer.json); an invalid file fails.
+ */
+export type RepositoryCheck = (
+  repository: RepositoryContext,
+  ref: string | undefined,
+) => Promise<WorkspaceConfig>;
 
 export interface ServerDeps {
   config: Config;
@@ -17,7 +23,7 @@ export interface ServerDeps {
   /** the built dashboard SPA; undefined serves the API only */
   dashboardDir: string | undefined;
   clock?: () => Date;
-  /** checks a repository before a workspace is created; default: `git ls-remote` (checkRepository) */
+  /** checks a repository and reads its configuration; default: `git ls-remote`, then a shallow fetch */
   checkRepository?: RepositoryCheck;
 }
 

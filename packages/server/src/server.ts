@@ -15,6 +15,7 @@ import { type EventTiming, eventRoutes } from './routes/event-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { workspaceRoutes } from './routes/workspace-routes.js';
 import { ensureSetupCode } from './setup-code.js';
+import { readWorkspaceConfig } from './workspaces/config-files.js';
 import { checkRepository } from './workspaces/repository-check.js';
 import { WorkspaceService } from './workspaces/service.js';
 
@@ -30,7 +31,12 @@ export function createServer(serverDeps: ServerDeps, options: { events?: EventTi
   const deps: Deps = {
     ...serverDeps,
     clock: serverDeps.clock ?? (() => new Date()),
-    checkRepository: serverDeps.checkRepository ?? ((repository, ref) => checkRepository(repository, ref)),
+    checkRepository:
+      serverDeps.checkRepository ??
+      (async (repository, ref) => {
+        await checkRepository(repository, ref);
+        return readWorkspaceConfig(repository, ref);
+      }),
   };
   const auth = new Authenticator(deps);
   const ctx: RouteContext = { deps, auth, workspaces: new WorkspaceService(deps) };

@@ -3,10 +3,12 @@ import { AppError } from '@atelier/protocol';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { dialectOf } from '../dialect.js';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_workspace_config.js';
 
 /** Every migration, by name; names sort in the order they run. Never edit one that shipped. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': m0001,
+  '0002_workspace_config': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

@@ -150,18 +150,27 @@ for (const target of fixture.targets) {
       };
       const first = await repos.workspaces.create({ ...base, id: 'o-r-aaaaaaaa' as WorkspaceId, ref: null });
       clock.advance(1000);
+      const config = JSON.stringify({ origin: 'gitpod', tasks: [{ command: 'x'.repeat(70_000) }] });
       const second = await repos.workspaces.create({
         ...base,
         id: 'o-r-bbbbbbbb' as WorkspaceId,
         ref: 'main',
+        config,
       });
       assert.deepEqual(second, {
         ...base,
         id: 'o-r-bbbbbbbb',
         ref: 'main',
+        config,
         createdAt: clock.now().toISOString(),
         deletedAt: null,
       });
+      assert.equal(
+        (await repos.workspaces.get(second.id))?.config,
+        config,
+        'a config over 64 KiB is kept whole',
+      );
+      assert.equal(first.config, null);
       await assert.rejects(repos.workspaces.create({ ...base, id: first.id, ref: null }), isCode('conflict'));
       assert.deepEqual(await repos.workspaces.get(first.id), first);
       assert.deepEqual(

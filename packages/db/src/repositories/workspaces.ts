@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../dialect.js';
 import type { Database, Workspace } from '../schema.js';
 
-export type NewWorkspace = Omit<Workspace, 'createdAt' | 'deletedAt'>;
+export type NewWorkspace = Omit<Workspace, 'createdAt' | 'deletedAt' | 'config'> & { config?: string | null };
 
 export class WorkspaceRepository {
   constructor(
@@ -13,7 +13,12 @@ export class WorkspaceRepository {
   ) {}
 
   async create(input: NewWorkspace): Promise<Workspace> {
-    const row: Workspace = { ...input, createdAt: this.clock().toISOString(), deletedAt: null };
+    const row: Workspace = {
+      ...input,
+      config: input.config ?? null,
+      createdAt: this.clock().toISOString(),
+      deletedAt: null,
+    };
     try {
       await this.db.insertInto('workspaces').values(row).execute();
     } catch (error) {

@@ -35,7 +35,7 @@ export class WorkspaceService {
         );
       }
     }
-    await this.deps.checkRepository(repository, request.ref);
+    const workspaceConfig = await this.deps.checkRepository(repository, request.ref);
     const id = newWorkspaceId(repository.owner, repository.repo, (n) => randomBytes(n));
     const description =
       repository.owner && repository.repo ? `${repository.owner}/${repository.repo}` : repository.contextUrl;
@@ -46,8 +46,17 @@ export class WorkspaceService {
       cloneUrl: repository.cloneUrl,
       ref: request.ref ?? null,
       description,
+      config: JSON.stringify(workspaceConfig),
     });
-    logger.info({ workspaceId: id, userId: user.id }, 'workspace created');
+    logger.info(
+      {
+        workspaceId: id,
+        userId: user.id,
+        configOrigin: workspaceConfig.origin,
+        configFile: workspaceConfig.file,
+      },
+      'workspace created',
+    );
     const started = await manager.start(id);
     return { id, instanceId: started.instanceId, phase: started.phase, url: workspaceUrl(urls, id) };
   }
