@@ -1,5 +1,6 @@
 // The contract between the control plane and the supervisor inside every workspace container.
 import { z } from 'zod';
+import { taskConfigSchema } from './workspace-config/types.js';
 
 /** Port of the supervisor's HTTP API inside the container (Gitpod's apiEndpointPort). */
 export const SUPERVISOR_PORT = 22999;
@@ -42,6 +43,8 @@ export const supervisorConfigSchema = z.object({
   contentInit: contentInitSchema,
   /** extra environment for terminals and tasks */
   env: z.record(z.string(), z.string()).default({}),
+  /** the workspace's tasks (.gitpod.yml tasks, devcontainer lifecycle commands), run once content is ready */
+  tasks: z.array(taskConfigSchema).default([]),
 });
 export type SupervisorConfig = z.infer<typeof supervisorConfigSchema>;
 

@@ -362,3 +362,70 @@ describe('supervisor API (backup workspace)', () => {
     assert.equal(other.status, 409);
   });
 });
+
+describe('tasks', () => {
+  const tasks = [
+    {
+      name: 'web',
+      before: 'echo before-$((1+1))',
+      init: 'echo init-ran > init.txt\necho init-$((2+2))',
+      command: 'echo command-$((3+3)) $TASK_VAR',
+      env: { TASK_VAR: 'from-the-task' },
+    },
+    { name: 'second', command: 'echo second-$((5+5))', env: {} },
+  ];
+  const withTasks = (contentInit: SupervisorConfig['contentInit']) =>
+    supervisorConfigSchema.parse({ ...configFor(contentInit), tasks });
+
+  async function taskTerminals(h: Harness): Promise<{ alias: string; title: string }[]> {
+    for (let i = 0; i < 100; i++) {
+      const { terminals: list } = (await (await h.call(P.terminalList)).json()) as {
+        terminals: { alias: string; title: string }[];
+      };
+      if (list.length >= tasks.length) return list;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the task terminals did not open');
+  }
+
+  it('a fresh start runs before, init and command in a terminal per task, named after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sup-tasks-'));
+    const h = await harness(dir, withTasks({ kind: 'empty' }));
+    try {
+      const list = await taskTerminals(h);
+      assert.deepEqual(
+        list.map((t) => t.title),
+        ['web', 'second'],
+      );
+      const web = attach(h.sup.port, list[0]?.alias ?? '');
+      await web.waitFor('command-6 from-the-task');
+      assert.ok(web.output.indexOf('before-2') < web.output.indexOf('init-4'), 'before runs first');
+      assert.ok(web.output.indexOf('init-4') < web.output.indexOf('command-6'), 'init runs before command');
+      const second = attach(h.sup.port, list[1]?.alias ?? '');
+      await second.waitFor('second-10');
+      web.ws.close();
+      second.ws.close();
+    } finally {
+      await h.sup.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a start from a backup runs before and command, not init', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sup-tasks-'));
+    const h = await harness(dir, withTasks({ kind: 'backup' }));
+    try {
+      const ready = await h.call(P.contentReady, { method: 'POST', body: { source: 'from-backup' } });
+      assert.equal(ready.status, 200);
+      const list = await taskTerminals(h);
+      const web = attach(h.sup.port, list[0]?.alias ?? '');
+      await web.waitFor('command-6 from-the-task');
+      assert.ok(web.output.includes('before-2'));
+      assert.ok(!web.output.includes('init-4'), `init did not run:\n${web.output}`);
+      web.ws.close();
+    } finally {
+      await h.sup.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

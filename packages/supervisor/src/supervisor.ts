@@ -14,6 +14,7 @@ import { type Account, currentAccount } from './account.js';
 import { type ApiContext, handleRequest, handleUpgrade } from './api/routes.js';
 import { Content } from './content/content.js';
 import { type Logger, silentLogger } from './log.js';
+import { taskScript } from './tasks/tasks.js';
 import { Terminals } from './terminals/terminals.js';
 
 const CONTAINER_ROOT = '/workspace';
@@ -87,12 +88,15 @@ export async function startSupervisor(
   const { port } = server.address() as AddressInfo;
   logger.info({ port, user: account.name, checkout }, 'supervisor listening');
   void content.start();
+  const stopping = new AbortController();
+  void runTasksWhenReady(config, content, terminals, logger, stopping.signal);
 
   return {
     port,
     content,
     terminals,
     close: async () => {
+      stopping.abort();
       content.stop();
       terminals.hangUpAll();
       for (const ws of wss.clients) ws.close(1001, 'the workspace is stopping');
@@ -129,4 +133,27 @@ export function terminalEnv(config: SupervisorConfig, account: Account): Record<
     ATELIER_WORKSPACE_URL: config.workspaceUrl,
     ATELIER_OWNER_ID: config.ownerId,
   });
+}
+
+/** Opens one terminal per task once content is ready; nothing when it failed or we stop first. */
+async function runTasksWhenReady(
+  config: SupervisorConfig,
+  content: Content,
+  terminals: Terminals,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  if (config.tasks.length === 0) return;
+  let status = content.status;
+  while (!status.available && !status.error && !signal.aborted)
+    status = await content.waitSettled(60_000, signal);
+  if (!status.available || signal.aborted) return;
+  const source = status.source ?? 'from-other';
+  for (const task of config.tasks) {
+    const info = terminals.open(
+      { cols: 120, rows: 30 },
+      { title: task.name, script: taskScript(task, source), env: task.env },
+    );
+    logger.info({ task: task.name, alias: info.alias, source }, 'task started');
+  }
 }

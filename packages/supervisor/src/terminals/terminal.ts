@@ -14,6 +14,8 @@ export const HIGH_WATER_BYTES = 1024 * 1024;
 
 export interface SpawnOptions {
   alias: string;
+  /** shown in terminal lists; the shell's name by default */
+  title?: string;
   shell: string;
   args: string[];
   cwd: string;
@@ -42,7 +44,7 @@ export class Terminal {
     });
     this.info = {
       alias: opts.alias,
-      title: opts.shell.split('/').pop() ?? opts.shell,
+      title: opts.title ?? opts.shell.split('/').pop() ?? opts.shell,
       pid: this.pty.pid,
       cwd: opts.cwd,
     };

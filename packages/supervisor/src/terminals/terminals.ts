@@ -17,15 +17,24 @@ export class Terminals {
 
   constructor(private readonly opts: TerminalsOptions) {}
 
-  open(size: { cols: number; rows: number }): TerminalInfo {
+  /**
+   * A login shell; with `script`, the shell runs it first and then stays for the user (a task's
+   * terminal, as in Gitpod).
+   */
+  open(
+    size: { cols: number; rows: number },
+    task: { title: string; script: string; env: Record<string, string> } | undefined = undefined,
+  ): TerminalInfo {
     const alias = `t${++this.counter}`;
     const cwd = this.opts.cwd();
+    const shell = existsSync(this.opts.shell) ? this.opts.shell : '/bin/sh';
     const terminal = new Terminal({
       alias,
-      shell: existsSync(this.opts.shell) ? this.opts.shell : '/bin/sh',
-      args: ['-l'],
+      ...(task ? { title: task.title } : {}),
+      shell,
+      args: task ? ['-l', '-c', `${task.script}\nexec ${shell} -l`] : ['-l'],
       cwd,
-      env: this.opts.env,
+      env: task ? { ...this.opts.env, ...task.env } : this.opts.env,
       cols: size.cols,
       rows: size.rows,
       logger: this.opts.logger,

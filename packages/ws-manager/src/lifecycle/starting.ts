@@ -8,6 +8,8 @@ import {
   parseContextUrl,
   SUPERVISOR_CONFIG_ENV,
   type SupervisorConfig,
+  type WorkspaceConfig,
+  workspaceConfigSchema,
   workspaceUrl,
 } from '@atelier/protocol';
 import { errorMessage, type LifecycleContext, runtimeRecord, sleep, supervisorOf } from '../context.js';
@@ -104,6 +106,19 @@ async function createAndStart(ctx: LifecycleContext, instance: Instance): Promis
   }
 }
 
+/** The configuration read from the repository when the workspace was made (none before issue 3). */
+function storedConfig(workspace: Workspace): WorkspaceConfig | undefined {
+  if (workspace.config === null) return undefined;
+  const parsed = workspaceConfigSchema.safeParse(JSON.parse(workspace.config));
+  if (!parsed.success) {
+    throw new AppError(
+      'internal',
+      `the stored configuration of workspace ${workspace.id} is not valid: ${parsed.error.issues[0]?.message}`,
+    );
+  }
+  return parsed.data;
+}
+
 function workspaceSpec(
   ctx: LifecycleContext,
   workspace: Workspace,
@@ -111,6 +126,7 @@ function workspaceSpec(
   user: string,
 ): WorkspaceSpec {
   const repo = parseContextUrl(workspace.cloneUrl);
+  const wsConfig = storedConfig(workspace);
   const contentInit: ContentInit =
     instance.contentSource === 'backup'
       ? { kind: 'backup' }
@@ -126,9 +142,10 @@ function workspaceSpec(
     token: ctx.secrets.open(instance.supervisorTokenSealed),
     workspaceUrl: workspaceUrl(ctx.urls, workspace.id),
     user,
-    checkoutLocation: `/workspace/${checkoutFolder(repo)}`,
+    checkoutLocation: `/workspace/${wsConfig?.checkoutLocation || checkoutFolder(repo)}`,
     contentInit,
-    env: {},
+    env: wsConfig?.env ?? {},
+    tasks: wsConfig?.tasks ?? [],
   };
   return {
     instanceId: instance.id,
