@@ -60,8 +60,10 @@ async function logs(container: string, runs: number): Promise<Record<string, str
     let current = '';
     for (const line of out.split('\n').filter(Boolean)) {
       const m = /^== (\w+)$/.exec(line);
-      if (m?.[1]) parsed[(current = m[1])] = [];
-      else parsed[current]?.push(line);
+      if (m?.[1]) {
+        current = m[1];
+        parsed[current] = [];
+      } else parsed[current]?.push(line);
     }
     if ((parsed.command?.length ?? 0) >= runs) return parsed;
     await new Promise((r) => setTimeout(r, 100));
