@@ -63,6 +63,7 @@ export interface WorkspaceInstancesTable {
   /** JSON, owned by the runtime */
   runtime: string | null;
   lastActivityAt: IsoTime | null;
+  /** incremented by every write; used for compare-and-set */
   version: number;
 }
 
@@ -111,24 +112,10 @@ export type AccessToken = AccessTokensTable;
 export type Workspace = WorkspacesTable;
 export type Backup = BackupsTable;
 
-export interface Instance {
-  id: InstanceId;
-  workspaceId: WorkspaceId;
-  phase: Phase;
+/** An instance row with its JSON columns parsed. */
+export type Instance = Omit<WorkspaceInstancesTable, 'phaseTimes' | 'runtime'> & {
   /** when each phase was first entered */
   phaseTimes: Partial<Record<Phase, IsoTime>>;
-  createdAt: IsoTime;
-  desiredPhase: DesiredPhase;
-  failed: string | null;
-  message: string | null;
-  stoppedReason: string | null;
-  contentSource: ContentSourceKind | null;
-  ownerTokenSealed: string;
-  supervisorTokenSealed: string;
-  image: string;
   /** runtime-specific reference (container id, pod name, ...); opaque to the database */
   runtime: unknown | null;
-  lastActivityAt: IsoTime | null;
-  /** incremented by every write; used for compare-and-set */
-  version: number;
-}
+};

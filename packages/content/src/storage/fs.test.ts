@@ -292,6 +292,7 @@ describe('FsObjectStorage on a full disk', () => {
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { encoding: 'utf8' });
     if (mounted.status !== 0) {
       await rm(dir, { recursive: true, force: true });
+      // a full disk needs a small filesystem of its own; without root there is none to mount (CI is root)
       t.skip(
         `cannot mount a tmpfs here (${mounted.stderr.trim() || mounted.error?.message}); run as root to test ENOSPC`,
       );
