@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every *.test.ts below the given folders with Node's test runner (TypeScript through tsx).
-// Usage: node scripts/run-tests.mjs <folder>... [-- extra node --test flags]
+// Usage: node scripts/run-tests.mjs <folder or file>... [-- extra node --test flags]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ function walk(dir, out) {
   return out;
 }
 
-const files = roots.flatMap((r) => walk(r, [])).sort();
+const files = roots.flatMap((r) => (statSync(r).isFile() ? [r] : walk(r, []))).sort();
 if (files.length === 0) {
   console.error(`no test files under ${roots.join(', ')}`);
   process.exit(1);

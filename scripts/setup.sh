@@ -29,7 +29,8 @@ engine_answers() {
 PKGS=(git curl zstd tar debootstrap libnss-myhostname)
 engine_answers || PKGS+=(podman crun catatonit uidmap slirp4netns)
 if [ "$MODE" = test ]; then
-  PKGS+=(podman crun catatonit uidmap slirp4netns mariadb-server chromium openssh-client tmux busybox-static)
+  PKGS+=(podman crun catatonit uidmap slirp4netns mariadb-server chromium openssh-client tmux busybox-static
+    docker-registry)
 fi
 missing=()
 for p in $(printf "%s\n" "${PKGS[@]}" | sort -u); do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
@@ -43,6 +44,20 @@ if ((${#missing[@]})); then
 fi
 
 # 3. Podman as a Docker-compatible engine (only when we are the ones providing the engine).
+# Registries on this machine's loopback speak plain HTTP (the tests' registry, a laptop's own);
+# Podman's service reads this only when it starts, so a change restarts a service we run.
+REG_CONF=/etc/containers/registries.conf.d/50-atelier-loopback.conf
+REG_WANT=$'# every port of 127.0.0.1: containers/image matches a location without a port on any port\n[[registry]]\nlocation = "127.0.0.1"\ninsecure = true'
+if command -v podman >/dev/null && [ "$(cat "$REG_CONF" 2>/dev/null)" != "$REG_WANT" ]; then
+  step "registries.conf.d: plain HTTP for registries on 127.0.0.1"
+  $SUDO mkdir -p "$(dirname "$REG_CONF")"
+  printf '%s\n' "$REG_WANT" | $SUDO tee "$REG_CONF" >/dev/null
+  if pid=$(pgrep -n -f "podman system service"); then
+    step "restart podman system service to read it"
+    $SUDO kill "$pid"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+fi
 if command -v podman >/dev/null && ! engine_answers; then
   if [ -d /sys/fs/cgroup/memory ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
     step "mount cgroup v1 hugetlb (crun refuses hybrid mode without it)"

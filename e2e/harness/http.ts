@@ -22,6 +22,9 @@ export function request(
         path: `${u.pathname}${u.search}`,
         headers: { host: u.host, ...(opts.headers ?? {}) },
         timeout: 30_000,
+        // a fresh connection each time: a kept-alive one that the server closed after its idle
+        // time-out (5 s) would fail the next request with "socket hang up"
+        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];

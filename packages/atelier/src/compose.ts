@@ -11,6 +11,7 @@ import {
   Repositories,
   type SecretBox,
 } from '@atelier/db';
+import { EngineImageBuilder } from '@atelier/image-builder';
 import type { PublicUrls } from '@atelier/protocol';
 import { createProxy, listen } from '@atelier/proxy';
 import { createServer } from '@atelier/server';
@@ -62,9 +63,18 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
     logger: logger.child({ component: 'runtime' }),
   });
   await runtime.ping();
+  const images = new EngineImageBuilder({
+    docker: engine.docker,
+    defaultImage: config.workspace.defaultImage,
+    registry: config.containerRegistry,
+    maxConcurrent: config.imageBuilder.maxConcurrent,
+    timeoutMs: config.imageBuilder.timeout,
+    logger: logger.child({ component: 'image-builder' }),
+  });
   const manager = new LocalWorkspaceManager({
     repos,
     runtime,
+    images,
     storage,
     secrets,
     config,

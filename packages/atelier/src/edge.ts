@@ -2,7 +2,7 @@
 // the manager for supervisor endpoints; traffic to a workspace counts as activity.
 import type { Socket } from 'node:net';
 import type { Repositories, SecretBox } from '@atelier/db';
-import { AppError, type InstanceId } from '@atelier/protocol';
+import { AppError, type InstanceId, isPublicPort, storedConfigPorts } from '@atelier/protocol';
 import type { ProxyDeps, RouteTarget } from '@atelier/proxy';
 import { SupervisorClient, type WorkspaceManager } from '@atelier/ws-manager';
 
@@ -29,15 +29,20 @@ export function edgeBindings(deps: {
     async resolve(workspaceId: string): Promise<RouteTarget | undefined> {
       const workspace = await repos.workspaces.get(workspaceId as never);
       if (!workspace) return undefined;
-      const instance = await repos.instances.latestForWorkspace(workspace.id);
+      const [instance, overrides] = await Promise.all([
+        repos.instances.latestForWorkspace(workspace.id),
+        repos.ports.list(workspace.id),
+      ]);
       if (!instance) return undefined;
+      // read on every request (the proxy keeps nothing), so a visibility change applies to the next one
+      const configPorts = storedConfigPorts(workspace.id, workspace.config);
       return {
         workspaceId: workspace.id,
         instanceId: instance.id,
         ownerId: workspace.ownerId,
         phase: instance.phase,
         ownerToken: secrets.open(instance.ownerTokenSealed),
-        publicPorts: [],
+        isPublicPort: (port) => isPublicPort(port, configPorts, overrides),
         shared: false,
       };
     },

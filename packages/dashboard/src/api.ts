@@ -5,11 +5,16 @@ import {
   createWorkspaceResponseSchema,
   errorBodySchema,
   ownerTokenResponseSchema,
+  type PortVisibility,
+  type PutUserEnvVarRequest,
+  portSchema,
   setupStatusSchema,
   type UserDto,
+  userEnvVarSchema,
   userSchema,
   type WorkspaceDto,
   workspaceSchema,
+  workspaceTasksSchema,
 } from '@atelier/protocol';
 
 /** An error the API returned ({code, message, details}) or one met on the way to it. */
@@ -42,13 +47,14 @@ export function setUnauthenticatedHandler(handler: () => void): void {
   onUnauthenticated = handler;
 }
 
+/** `parser` null: no body expected; 'text': the body as text (text/plain answers). */
 async function request<T>(
   method: string,
   path: string,
-  parser: Parser<T> | null,
+  parser: Parser<T> | null | 'text',
   body?: unknown,
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: parser === 'text' ? 'text/plain' : 'application/json' };
   // The server's CSRF guard: state changes must come from this origin and carry JSON.
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
@@ -71,6 +77,7 @@ async function request<T>(
   const text = await res.text();
   if (!res.ok) throw errorOf(res, method, path, text);
   if (parser === null) return undefined as T;
+  if (parser === 'text') return text as T;
   try {
     return parser.parse(JSON.parse(text));
   } catch (e) {
@@ -147,6 +154,12 @@ export const api = {
   stopWorkspace: (id: string) =>
     request('POST', `/workspaces/${encodeURIComponent(id)}/stop`, workspaceSchema),
   deleteWorkspace: (id: string) => request('DELETE', `/workspaces/${encodeURIComponent(id)}`, null),
+  workspaceTasks: (id: string) =>
+    request('GET', `/workspaces/${encodeURIComponent(id)}/tasks`, workspaceTasksSchema),
+  taskOutput: (id: string, index: number): Promise<string> =>
+    request('GET', `/workspaces/${encodeURIComponent(id)}/tasks/${index}/output`, 'text'),
+  setPortVisibility: (id: string, port: number, visibility: PortVisibility) =>
+    request('PUT', `/workspaces/${encodeURIComponent(id)}/ports/${port}`, portSchema, { visibility }),
   ownerToken: (id: string) =>
     request('GET', `/workspaces/${encodeURIComponent(id)}/owner-token`, ownerTokenResponseSchema),
 
@@ -154,6 +167,10 @@ export const api = {
   createToken: (body: { name: string; expiresInDays?: number }) =>
     request('POST', '/tokens', createTokenResponseSchema, body),
   deleteToken: (id: string) => request('DELETE', `/tokens/${encodeURIComponent(id)}`, null),
+
+  listEnvVars: () => request('GET', '/user/env-vars', userEnvVarSchema.array()),
+  putEnvVar: (body: PutUserEnvVarRequest) => request('PUT', '/user/env-vars', userEnvVarSchema, body),
+  deleteEnvVar: (id: string) => request('DELETE', `/user/env-vars/${encodeURIComponent(id)}`, null),
 };
 
 /** The SSE stream of the caller's workspaces, or of one workspace. */
@@ -161,3 +178,7 @@ export const eventsUrl = (workspaceId?: string) =>
   workspaceId === undefined
     ? '/api/v1/events'
     : `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/events`;
+
+/** The SSE stream of a workspace's image build log (the latest start). */
+export const buildLogUrl = (workspaceId: string) =>
+  `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/build-log?follow=true`;

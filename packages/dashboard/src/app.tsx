@@ -10,6 +10,7 @@ import { SetupPage } from './pages/setup-page';
 import { SignInPage } from './pages/sign-in-page';
 import { StartPage } from './pages/start-page';
 import { TokensPage } from './pages/tokens-page';
+import { VariablesPage } from './pages/variables-page';
 import { WorkspacesPage } from './pages/workspaces-page';
 import { currentHref, navigate, type Place, safeReturn, usePlace } from './router';
 
@@ -107,6 +108,7 @@ function routed(place: Place, user: UserDto): ReactNode {
     return <StartPage key={id} workspaceId={id} />;
   }
   if (pathname === '/tokens') return <TokensPage />;
+  if (pathname === '/variables') return <VariablesPage />;
   if (ENTRY_PATHS.has(pathname)) return null; // redirected by the effect above
   return <NotFoundPage />;
 }

@@ -23,10 +23,13 @@ after(async () => {
 const TABLES = [
   'access_tokens',
   'backups',
+  'instance_logs',
   'sessions',
   'system_settings',
+  'user_env_vars',
   'users',
   'workspace_instances',
+  'workspace_ports',
   'workspaces',
 ];
 
@@ -97,7 +100,11 @@ for (const target of fixture.targets) {
     test('apply once, then are a no-op; text is utf8mb4-safe', async () => {
       const handle = await target.open();
       try {
-        assert.deepEqual(await migrateToLatest(handle.db), ['0001_initial', '0002_workspace_config']);
+        assert.deepEqual(await migrateToLatest(handle.db), [
+          '0001_initial',
+          '0002_workspace_config',
+          '0003_ports_env_logs',
+        ]);
         assert.deepEqual(await migrateToLatest(handle.db), []);
         const tables = (await handle.db.introspection.getTables()).map((t) => t.name).sort();
         assert.deepEqual(tables, TABLES);
@@ -126,7 +133,11 @@ for (const target of fixture.targets) {
           target.dialect === 'sqlite'
             ? await migrateInChildren([await sqlitePath(first), await sqlitePath(first)])
             : await Promise.all([migrateToLatest(first.db), migrateWithSecondPool(await currentDb(first))]);
-        assert.deepEqual(results.flat().sort(), ['0001_initial', '0002_workspace_config']);
+        assert.deepEqual(results.flat().sort(), [
+          '0001_initial',
+          '0002_workspace_config',
+          '0003_ports_env_logs',
+        ]);
         assert.deepEqual(await migrateToLatest(first.db), []);
       } finally {
         await first.close();

@@ -4,6 +4,7 @@ export type { DialectName } from './dialect.js';
 export { MIGRATIONS, migrateToLatest } from './migrations/migrate.js';
 export { AccessTokenRepository } from './repositories/access-tokens.js';
 export { BackupRepository, type NewBackup } from './repositories/backups.js';
+export { InstanceLogRepository } from './repositories/instance-logs.js';
 export {
   type InstancePatch,
   InstanceRepository,
@@ -13,7 +14,9 @@ export {
 export { Repositories } from './repositories/repositories.js';
 export { SessionRepository } from './repositories/sessions.js';
 export { SettingsRepository } from './repositories/settings.js';
+export { UserEnvVarRepository } from './repositories/user-env-vars.js';
 export { UserRepository } from './repositories/users.js';
+export { WorkspacePortRepository } from './repositories/workspace-ports.js';
 export { type NewWorkspace, WorkspaceRepository } from './repositories/workspaces.js';
 export type {
   AccessToken,
@@ -22,10 +25,13 @@ export type {
   Database,
   DesiredPhase,
   Instance,
+  InstanceLogChunk,
   IsoTime,
   Session,
   User,
+  UserEnvVar,
   Workspace,
+  WorkspacePort,
 } from './schema.js';
 export { hashToken, loadKeyRing, newSecretToken, SecretBox } from './secrets.js';
 export { hasMariaDb, startTestMariaDb, type TestMariaDb } from './testing/mariadb.js';

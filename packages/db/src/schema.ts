@@ -41,6 +41,8 @@ export interface WorkspacesTable {
   description: string;
   /** the repository's workspace configuration at creation (protocol WorkspaceConfig as JSON) */
   config: string | null;
+  /** VAR=value pairs of the context URL's prefix, as a JSON object; null when none */
+  contextEnv: string | null;
   createdAt: IsoTime;
   deletedAt: IsoTime | null;
 }
@@ -79,6 +81,35 @@ export interface BackupsTable {
   verifiedAt: IsoTime | null;
 }
 
+/** A port's visibility as changed at run time; overrides the configuration file's. */
+export interface WorkspacePortsTable {
+  workspaceId: WorkspaceId;
+  port: number;
+  visibility: 'private' | 'public';
+  updatedAt: IsoTime;
+}
+
+/** A user's environment variable for the workspaces of repositories matching `owner/repo` patterns. */
+export interface UserEnvVarsTable {
+  id: string;
+  userId: UserId;
+  name: string;
+  /** `owner/repo`; `*` stands for any one segment, `**` (last only) for the rest */
+  repositoryPattern: string;
+  valueSealed: string;
+  createdAt: IsoTime;
+  updatedAt: IsoTime;
+}
+
+/** Logs of an instance (stream `image-build`, `task-<n>`...), in chunks numbered from 0. */
+export interface InstanceLogsTable {
+  instanceId: InstanceId;
+  stream: string;
+  seq: number;
+  chunk: string;
+  createdAt: IsoTime;
+}
+
 export interface SystemSettingsTable {
   name: string;
   value: string;
@@ -93,6 +124,9 @@ export interface Database {
   workspaceInstances: WorkspaceInstancesTable;
   backups: BackupsTable;
   systemSettings: SystemSettingsTable;
+  workspacePorts: WorkspacePortsTable;
+  userEnvVars: UserEnvVarsTable;
+  instanceLogs: InstanceLogsTable;
 }
 
 export type DesiredPhase = 'running' | 'stopped';
@@ -111,6 +145,9 @@ export type Session = SessionsTable;
 export type AccessToken = AccessTokensTable;
 export type Workspace = WorkspacesTable;
 export type Backup = BackupsTable;
+export type WorkspacePort = WorkspacePortsTable;
+export type UserEnvVar = UserEnvVarsTable;
+export type InstanceLogChunk = InstanceLogsTable;
 
 /** An instance row with its JSON columns parsed. */
 export type Instance = Omit<WorkspaceInstancesTable, 'phaseTimes' | 'runtime'> & {

@@ -1,6 +1,8 @@
 // REST API v1 request and response bodies; server, dashboard and CLI share these schemas.
 import { z } from 'zod';
+import { envValueProblem, repositoryPatternProblem, userEnvNameProblem } from './env.js';
 import { phaseSchema } from './phases.js';
+import { configWarningSchema, portOnOpenSchema, portVisibilitySchema } from './workspace-config/types.js';
 
 export const errorBodySchema = z.object({
   code: z.string(),
@@ -12,11 +14,22 @@ export type ErrorBody = z.infer<typeof errorBodySchema>;
 export const portSchema = z.object({
   port: z.number().int(),
   url: z.string(),
-  visibility: z.enum(['private', 'public']),
-  /** served: something listens on it in the workspace */
+  /** public: anyone reaches the URL; private: only with the owner's cookie or token */
+  visibility: portVisibilitySchema,
+  /** served: something listens on it in the workspace (the same as state 'served') */
   served: z.boolean(),
+  state: z.enum(['served', 'not-served']),
+  /** from the configuration file; null when it does not name the port */
+  name: z.string().nullable(),
+  description: z.string().nullable(),
+  onOpen: portOnOpenSchema,
+  protocol: z.enum(['http', 'https']),
 });
 export type PortDto = z.infer<typeof portSchema>;
+
+/** PUT /api/v1/workspaces/{id}/ports/{port} */
+export const setPortVisibilityRequestSchema = z.strictObject({ visibility: portVisibilitySchema });
+export type SetPortVisibilityRequest = z.infer<typeof setPortVisibilityRequestSchema>;
 
 export const backupSchema = z.object({
   id: z.string(),
@@ -45,6 +58,17 @@ export const instanceSchema = z.object({
 });
 export type InstanceDto = z.infer<typeof instanceSchema>;
 
+/** Where a workspace's configuration came from, and what was wrong with it without failing it. */
+export const workspaceConfigSummarySchema = z.object({
+  /** gitpod: .gitpod.yml; devcontainer: devcontainer.json; default: the repository has neither */
+  origin: z.enum(['gitpod', 'devcontainer', 'default']),
+  /** repository-relative path of that file; null for `default` */
+  file: z.string().nullable(),
+  /** e.g. both files exist and .gitpod.yml wins */
+  warnings: z.array(configWarningSchema),
+});
+export type WorkspaceConfigSummary = z.infer<typeof workspaceConfigSummarySchema>;
+
 export const workspaceSchema = z.object({
   id: z.string(),
   ownerId: z.string(),
@@ -57,8 +81,31 @@ export const workspaceSchema = z.object({
   instance: instanceSchema.nullable(),
   ports: z.array(portSchema),
   lastBackup: backupSchema.nullable(),
+  /** null for workspaces made before configuration files were read */
+  config: workspaceConfigSummarySchema.nullable(),
 });
 export type WorkspaceDto = z.infer<typeof workspaceSchema>;
+
+/** A task of the workspace's latest instance (GET /api/v1/workspaces/{id}/tasks). */
+export const workspaceTaskSchema = z.object({
+  /** position in the configuration's task list, from 0; its output is at tasks/{index}/output */
+  index: z.number().int().min(0),
+  name: z.string(),
+  /** pending: not started yet; running: its terminal is open; exited: its terminal (or the instance) ended */
+  state: z.enum(['pending', 'running', 'exited']),
+  /** the terminal's exit code when known */
+  exitCode: z.number().int().nullable(),
+});
+export type WorkspaceTaskDto = z.infer<typeof workspaceTaskSchema>;
+
+export const workspaceTasksSchema = z.object({
+  /** the latest instance; null when the workspace never started */
+  instanceId: z.string().nullable(),
+  /** true: read from the running workspace (ask again for more); false: what was kept, or nothing yet */
+  live: z.boolean(),
+  tasks: z.array(workspaceTaskSchema),
+});
+export type WorkspaceTasksDto = z.infer<typeof workspaceTasksSchema>;
 
 export const createWorkspaceRequestSchema = z.strictObject({
   contextUrl: z.string().min(1, 'contextUrl is required: a git URL such as https://host/owner/repo.git'),
@@ -119,3 +166,37 @@ export const setupStatusSchema = z.object({ needsSetup: z.boolean(), user: userS
 
 /** Server-Sent Events of GET /api/v1/workspaces/{id}/events and /api/v1/events: event "workspace". */
 export const workspaceEventSchema = workspaceSchema;
+
+/** An entry of GET /api/v1/user/env-vars: values are write-only and never shown again. */
+export const userEnvVarSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** `owner/repo` in lower case, `*` for any one segment, `**` for the rest */
+  repositoryPattern: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type UserEnvVarDto = z.infer<typeof userEnvVarSchema>;
+
+/** A refinement that reports what a rule of env.ts says is wrong. */
+const ruleOf = (problem: (value: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+  const message = problem(value);
+  if (message) ctx.addIssue({ code: 'custom', message });
+};
+
+/**
+ * PUT /api/v1/user/env-vars: creates the variable, or replaces the value of the one with this name
+ * and pattern. The pattern has no default: a secret reaches every repository only when asked to.
+ */
+export const putUserEnvVarRequestSchema = z.strictObject({
+  name: z
+    .string({ error: 'name is required: letters, digits and "_"' })
+    .superRefine(ruleOf(userEnvNameProblem)),
+  value: z.string({ error: 'value is required' }).superRefine(ruleOf(envValueProblem)),
+  repositoryPattern: z
+    .string({ error: 'repositoryPattern is required: owner/repo, or */* for every repository' })
+    .trim()
+    .toLowerCase()
+    .superRefine(ruleOf(repositoryPatternProblem)),
+});
+export type PutUserEnvVarRequest = z.infer<typeof putUserEnvVarRequestSchema>;

@@ -78,6 +78,33 @@ const workspaceSchema = z.strictObject({
   allowLocalRepositories: z.boolean().default(true),
 });
 
+const registryCredentialsSchema = z.strictObject({ username: z.string().min(1), password: z.string() });
+/** `host[:port]`, optionally followed by a path: 127.0.0.1:5000/atelier, registry.example.com/team */
+const registryUrl = z
+  .string()
+  .regex(
+    /^[a-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._-]+)*$/,
+    'must be a registry host[:port] with an optional path, such as registry.example.com/atelier (no scheme)',
+  );
+
+const containerRegistrySchema = z.strictObject({
+  /** where built workspace images are pushed and pulled from; absent: the engine's local image store */
+  external: z
+    .strictObject({ url: registryUrl, credentials: registryCredentialsSchema.optional() })
+    .optional(),
+  /** credentials for pulling named images (`image:` in .gitpod.yml) and OCI features from other registries */
+  pullCredentials: z
+    .array(z.strictObject({ registry: registryUrl, ...registryCredentialsSchema.shape }))
+    .default([]),
+});
+
+const imageBuilderSchema = z.strictObject({
+  /** builds running at once on this installation; one repository builds one image at a time */
+  maxConcurrent: z.number().int().min(1).max(64).default(2),
+  /** a build that takes longer fails the start (its log is kept) */
+  timeout: durationSchema.prefault('30m'),
+});
+
 export const configSchema = z.strictObject({
   domain: hostname.default('localhost'),
   port: z.number().int().min(1).max(65535).default(8080),
@@ -87,6 +114,8 @@ export const configSchema = z.strictObject({
   database: databaseSchema.prefault({ sqlite: {} }),
   objectStorage: objectStorageSchema.prefault({ fs: {} }),
   workspace: workspaceSchema.prefault({}),
+  containerRegistry: containerRegistrySchema.prefault({}),
+  imageBuilder: imageBuilderSchema.prefault({}),
   auth: z
     .strictObject({
       /** key ring for secrets at rest: id -> base64 of 32 bytes; the first is used to encrypt */
@@ -107,6 +136,8 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type DatabaseConfig = Config['database'];
 export type MysqlConfig = z.output<typeof mysqlSchema>;
+export type ContainerRegistryConfig = z.output<typeof containerRegistrySchema>;
+export type RegistryCredentials = z.output<typeof registryCredentialsSchema>;
 
 const ENV_PREFIX = 'ATELIER_';
 

@@ -1,4 +1,6 @@
-// Context URLs for this release: a git repository over http(s) or a file:// path.
+// Context URLs for this release: a git repository over http(s) or a file:// path, optionally after
+// an environment prefix `VAR1=val1,VAR2=val2/` (reference/gitpod.md §5).
+import { contextEnvProblem } from './env.js';
 import { AppError } from './errors.js';
 
 export interface RepositoryContext {
@@ -10,6 +12,8 @@ export interface RepositoryContext {
   /** best-effort names for ids and display */
   owner: string | undefined;
   repo: string | undefined;
+  /** the variables of the `VAR=value,.../` prefix, values URL-decoded; empty without one */
+  env: Record<string, string>;
 }
 
 /**
@@ -17,7 +21,49 @@ export interface RepositoryContext {
  * database and in the workspace's git config); SCM sign-in provides them in a later release.
  */
 export function parseContextUrl(input: string): RepositoryContext {
-  const text = input.trim();
+  const { env, rest } = splitEnvPrefix(input.trim());
+  return { ...parseRepositoryUrl(rest), env };
+}
+
+/**
+ * Splits off the environment prefix: a first path segment holding "=" (no URL scheme does).
+ * Every variable is checked against the block list; a refused one fails the whole URL, naming it.
+ */
+export function splitEnvPrefix(text: string): { env: Record<string, string>; rest: string } {
+  const slash = text.indexOf('/');
+  const head = slash === -1 ? '' : text.slice(0, slash);
+  if (!head.includes('=')) return { env: {}, rest: text };
+  const env = new Map<string, string>();
+  for (const pair of head.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new AppError(
+        'invalid_argument',
+        `"${pair}" in the context URL's prefix is not NAME=value: write VAR1=value1,VAR2=value2/<repository URL>`,
+      );
+    }
+    const name = pair.slice(0, eq);
+    let value: string;
+    try {
+      value = decodeURIComponent(pair.slice(eq + 1));
+    } catch {
+      // the URIError says only "URI malformed"; the message below says where
+      throw new AppError(
+        'invalid_argument',
+        `the value of ${name} in the context URL has a malformed %-escape`,
+      );
+    }
+    const problem = contextEnvProblem(name, value);
+    if (problem) throw new AppError('invalid_argument', problem);
+    if (env.has(name)) {
+      throw new AppError('invalid_argument', `${name} appears twice in the context URL's prefix: keep one`);
+    }
+    env.set(name, value);
+  }
+  return { env: Object.fromEntries(env), rest: text.slice(slash + 1) };
+}
+
+function parseRepositoryUrl(text: string): Omit<RepositoryContext, 'env'> {
   let url: URL;
   try {
     url = new URL(text);

@@ -79,6 +79,30 @@ export const openTerminalRequestSchema = z.object({
   rows: z.number().int().min(1).max(1000).default(24),
 });
 
+/**
+ * A task's terminal: pending until content is ready and its terminal opens, running while the
+ * terminal lives (the task's shell stays after its command, as in Gitpod), exited when it is gone.
+ */
+export const taskStateSchema = z.enum(['pending', 'running', 'exited']);
+export type TaskState = z.infer<typeof taskStateSchema>;
+
+export const taskStatusSchema = z.object({
+  /** position in the configuration's task list, from 0 */
+  index: z.number().int().min(0),
+  name: z.string(),
+  /** the terminal the task runs in; null while pending */
+  alias: z.string().nullable(),
+  state: taskStateSchema,
+  /** the terminal's exit code once it exited; null while it runs or when unknown */
+  exitCode: z.number().int().nullable(),
+});
+export type TaskStatus = z.infer<typeof taskStatusSchema>;
+export const tasksStatusSchema = z.object({ tasks: z.array(taskStatusSchema) });
+export type TasksStatus = z.infer<typeof tasksStatusSchema>;
+
+/** The instance log stream (db instance_logs) in which a task's output is kept once the instance stops. */
+export const taskLogStream = (index: number): string => `task-${index}`;
+
 /** Messages a terminal client sends as text frames; output arrives as binary frames. */
 export const terminalClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('input'), data: z.string() }),
@@ -100,6 +124,9 @@ export const supervisorPaths = {
   terminalOpen: '/_supervisor/v1/terminal/open',
   /** + `/<alias>`, WebSocket */
   terminalAttach: '/_supervisor/v1/terminal/attach',
+  statusTasks: '/_supervisor/v1/status/tasks',
+  /** + `/<index>`: the task terminal's scrollback as text/plain (ANSI escapes as the program wrote them) */
+  taskOutput: '/_supervisor/v1/task/output',
   /** + `/<port>`, HTTP Upgrade to TUNNEL_PROTOCOL, then raw TCP */
   tunnel: '/_supervisor/v1/tunnel',
 } as const;

@@ -24,7 +24,7 @@ export function tokensEqual(a: string, b: string): boolean {
 
 /** Whether a request to this host needs the owner's token: everything but shared workspaces and public ports. */
 export function needsOwner(port: number | undefined, target: RouteTarget): boolean {
-  return port === undefined || !(target.shared || target.publicPorts.includes(port));
+  return port === undefined || !(target.shared || target.isPublicPort(port));
 }
 
 export type OwnerCheck = 'ok' | 'missing' | 'wrong';

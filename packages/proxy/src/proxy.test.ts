@@ -138,9 +138,15 @@ describe('owner check', () => {
   });
 
   test('public ports and shared workspaces need no credential on port hosts; the IDE host still does', async () => {
-    bench.targets.set(WSID, target({ publicPorts: [3000] }));
+    bench.targets.set(WSID, target({ isPublicPort: (port) => port === 3000 }));
     assert.equal((await send(bench, portHost(3000), '/')).status, 200);
     assert.equal((await send(bench, portHost(3001), '/')).status, 401, 'only the public port');
+    bench.targets.set(WSID, target({ isPublicPort: (port) => port === 3001 }));
+    assert.equal(
+      (await send(bench, portHost(3000), '/')).status,
+      401,
+      'made private: the next request is refused',
+    );
     assert.equal((await send(bench, ideHost(), '/')).status, 401);
     bench.targets.set(WSID, target({ shared: true }));
     assert.equal((await send(bench, portHost(3000), '/')).status, 200);

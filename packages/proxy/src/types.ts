@@ -13,8 +13,11 @@ export interface RouteTarget {
   ownerId: string;
   phase: Phase;
   ownerToken: string;
-  /** ports anyone may reach without the owner token */
-  publicPorts: number[];
+  /**
+   * Whether anyone may reach this port without the owner token. A predicate, not a list, so that a
+   * public range (9000-9999) costs nothing; asked on every request, so a change applies at once.
+   */
+  isPublicPort(port: number): boolean;
   /** the whole workspace is open to anyone */
   shared: boolean;
 }

@@ -11,11 +11,15 @@ import {
   loginRequestSchema,
   ownerTokenResponseSchema,
   portSchema,
+  putUserEnvVarRequestSchema,
+  setPortVisibilityRequestSchema,
   setupRequestSchema,
   setupStatusSchema,
+  userEnvVarSchema,
   userSchema,
   WORKSPACE_ID_PATTERN,
   workspaceSchema,
+  workspaceTasksSchema,
 } from '@atelier/protocol';
 import { z } from 'zod';
 
@@ -36,11 +40,13 @@ const OUTPUT_SCHEMAS = {
   SetupStatus: setupStatusSchema,
   User: userSchema,
   TokenSummary: tokenSummarySchema,
+  UserEnvVar: userEnvVarSchema,
   CreateTokenResponse: createTokenResponseSchema,
   Port: portSchema,
   Backup: backupSchema,
   Instance: instanceSchema,
   Workspace: workspaceSchema,
+  WorkspaceTasks: workspaceTasksSchema,
   CreateWorkspaceResponse: createWorkspaceResponseSchema,
   OwnerTokenResponse: ownerTokenResponseSchema,
 } as const;
@@ -49,7 +55,9 @@ const INPUT_SCHEMAS = {
   SetupRequest: setupRequestSchema,
   LoginRequest: loginRequestSchema,
   CreateTokenRequest: createTokenRequestSchema,
+  PutUserEnvVarRequest: putUserEnvVarRequestSchema,
   CreateWorkspaceRequest: createWorkspaceRequestSchema,
+  SetPortVisibilityRequest: setPortVisibilityRequestSchema,
 } as const;
 type SchemaName = keyof typeof OUTPUT_SCHEMAS | keyof typeof INPUT_SCHEMAS;
 
@@ -67,7 +75,13 @@ interface Operation {
   /** false: no credential needed */
   auth?: boolean;
   body?: SchemaName;
-  ok: { status: number; description: string; schema?: JsonSchema; eventStream?: boolean };
+  ok: {
+    status: number;
+    description: string;
+    schema?: JsonSchema;
+    eventStream?: boolean;
+    plainText?: boolean;
+  };
   errors?: Record<number, string>;
 }
 
@@ -78,6 +92,18 @@ const workspaceIdParam = {
   schema: { type: 'string', pattern: WORKSPACE_ID_PATTERN.source },
 };
 const tokenIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const portParam = {
+  name: 'port',
+  in: 'path',
+  required: true,
+  schema: { type: 'integer', minimum: 1, maximum: 65535 },
+};
+const taskIndexParam = {
+  name: 'index',
+  in: 'path',
+  required: true,
+  schema: { type: 'integer', minimum: 0 },
+};
 const sse =
   'Server-Sent Events: event "workspace" (data: Workspace) on connect and on every change, "deleted" (data: {id}) when a workspace is gone, ": ping" comments every 15 s';
 
@@ -137,6 +163,32 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       errors: { 404: 'no such token of the caller' },
     },
   },
+  '/api/v1/user/env-vars': {
+    get: {
+      summary: "The caller's environment variables for workspaces: names and patterns, never values",
+      ok: { status: 200, description: 'variables', schema: { type: 'array', items: ref('UserEnvVar') } },
+    },
+    put: {
+      summary:
+        'Set an environment variable for the workspaces of repositories matching a pattern (the value is write-only)',
+      body: 'PutUserEnvVarRequest',
+      ok: {
+        status: 200,
+        description:
+          'the variable, without its value; 201 when it was created, 200 when its value was replaced',
+        schema: ref('UserEnvVar'),
+      },
+      errors: { 412: 'the caller has the most variables one user may have' },
+    },
+  },
+  '/api/v1/user/env-vars/{id}': {
+    delete: {
+      summary:
+        'Delete one of the caller’s environment variables (workspaces get it no more from their next start)',
+      ok: { status: 204, description: 'deleted' },
+      errors: { 404: 'no such variable of the caller' },
+    },
+  },
   '/api/v1/workspaces': {
     post: {
       summary: 'Create a workspace from a repository and start it',
@@ -173,11 +225,42 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       errors: { 409: 'nothing runs' },
     },
   },
+  '/api/v1/workspaces/{id}/ports/{port}': {
+    put: {
+      summary:
+        'Set who may reach a port: public without credential, private with the owner cookie or token only (running or not)',
+      body: 'SetPortVisibilityRequest',
+      ok: { status: 200, description: 'the port with its new visibility', schema: ref('Port') },
+    },
+  },
   '/api/v1/workspaces/{id}/owner-token': {
     get: {
       summary: 'The owner token of the running instance (for the workspace hosts)',
       ok: { status: 200, description: 'the token', schema: ref('OwnerTokenResponse') },
       errors: { 409: 'no instance is active' },
+    },
+  },
+  '/api/v1/workspaces/{id}/tasks': {
+    get: {
+      summary:
+        "The tasks of the workspace's latest instance: live while it runs, as they ended once it stopped",
+      ok: { status: 200, description: 'the tasks', schema: ref('WorkspaceTasks') },
+      errors: { 503: 'the running workspace did not answer' },
+    },
+  },
+  '/api/v1/workspaces/{id}/tasks/{index}/output': {
+    get: {
+      summary: "A task's terminal output (ANSI escapes as written): so far while it runs, kept after a stop",
+      ok: { status: 200, description: 'the output, text/plain', plainText: true },
+      errors: { 503: 'the running workspace did not answer' },
+    },
+  },
+  '/api/v1/workspaces/{id}/build-log': {
+    get: {
+      summary:
+        "The image build log of the workspace's latest start: text, or with ?follow=true (or Accept: text/event-stream) events `log` {text} as it is written and one `end` {phase, failed} when the build is over",
+      ok: { status: 200, description: 'the log so far (text/plain), or its events', plainText: true },
+      errors: { 404: 'no such workspace of yours, or never started' },
     },
   },
   '/api/v1/workspaces/{id}/events': {
@@ -201,10 +284,10 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
 function operation(path: string, method: string, op: Operation): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
   const { ok } = op;
-  if (ok.eventStream) {
+  if (ok.eventStream || ok.plainText) {
     responses[ok.status] = {
       description: ok.description,
-      content: { 'text/event-stream': { schema: { type: 'string' } } },
+      content: { [ok.eventStream ? 'text/event-stream' : 'text/plain']: { schema: { type: 'string' } } },
     };
   } else {
     responses[ok.status] = ok.schema
@@ -216,13 +299,17 @@ function operation(path: string, method: string, op: Operation): Record<string, 
   if (path.includes('{id}') && path.startsWith('/api/v1/workspaces'))
     responses[404] = error('no such workspace of the caller');
   for (const [status, description] of Object.entries(op.errors ?? {})) responses[status] = error(description);
-  const parameters = path.includes('{id}')
-    ? [path.startsWith('/api/v1/tokens') ? tokenIdParam : workspaceIdParam]
+  const parameters: Record<string, unknown>[] = path.includes('{id}')
+    ? [path.startsWith('/api/v1/workspaces') ? workspaceIdParam : tokenIdParam]
     : [];
+  if (path.includes('{port}')) parameters.push(portParam);
+  if (path.includes('{index}')) parameters.push(taskIndexParam);
   return {
     operationId: `${method}${path
       .replace('/api/v1', '')
       .replace(/\{id\}/g, 'ById')
+      .replace(/\{port\}/g, 'ByPort')
+      .replace(/\{index\}/g, 'ByIndex')
       .replace(/[/-](\w)/g, (_, ch: string) => ch.toUpperCase())}`,
     summary: op.summary,
     ...(parameters.length ? { parameters } : {}),

@@ -10,8 +10,11 @@ import { dashboardFiles } from './dashboard-files.js';
 import { openApiDocument } from './openapi.js';
 import { requestLog, securityHeaders } from './request-log.js';
 import { accountRoutes } from './routes/account-routes.js';
+import { buildLogRoutes } from './routes/build-log-routes.js';
 import type { RouteContext } from './routes/context.js';
+import { envVarRoutes } from './routes/env-var-routes.js';
 import { type EventTiming, eventRoutes } from './routes/event-routes.js';
+import { taskRoutes } from './routes/task-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { workspaceRoutes } from './routes/workspace-routes.js';
 import { ensureSetupCode } from './setup-code.js';
@@ -49,7 +52,10 @@ export function createServer(serverDeps: ServerDeps, options: { events?: EventTi
 
   accountRoutes(app, ctx);
   tokenRoutes(app, ctx);
+  envVarRoutes(app, ctx);
   workspaceRoutes(app, ctx);
+  buildLogRoutes(app, ctx);
+  taskRoutes(app, ctx);
   eventRoutes(app, ctx, options.events);
   const openapi = openApiDocument(auth.cookieName);
   app.get('/api/v1/openapi.json', (c) => c.json(openapi));

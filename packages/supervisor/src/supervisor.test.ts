@@ -411,6 +411,80 @@ describe('tasks', () => {
     }
   });
 
+  it('lists the tasks and serves their output: pending, running, exited, still readable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sup-tasks-'));
+    const h = await harness(dir, withTasks({ kind: 'backup' }));
+    const statuses = async () =>
+      ((await (await h.call(P.statusTasks)).json()) as { tasks: Record<string, unknown>[] }).tasks;
+    const output = async (index: number | string) => {
+      const res = await h.call(`${P.taskOutput}/${index}`);
+      return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+    };
+    /** The output once it holds `text` (the shell writes it in its own time). */
+    const outputWith = async (index: number, text: string) => {
+      for (let i = 0; i < 100; i++) {
+        const out = await output(index);
+        if (out.text.includes(text)) return out.text;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail(
+        `task ${index}'s output never showed '${text}': ${JSON.stringify((await output(index)).text)}`,
+      );
+    };
+    try {
+      // content is not ready yet: the tasks wait, and have no output
+      assert.deepEqual(await statuses(), [
+        { index: 0, name: 'web', alias: null, state: 'pending', exitCode: null },
+        { index: 1, name: 'second', alias: null, state: 'pending', exitCode: null },
+      ]);
+      assert.deepEqual(await output(1), { status: 200, type: 'text/plain; charset=utf-8', text: '' });
+
+      await h.call(P.contentReady, { method: 'POST', body: { source: 'from-backup' } });
+      const list = await taskTerminals(h);
+      const running = await statuses();
+      assert.deepEqual(
+        running.map((t) => [t.name, t.state, t.exitCode]),
+        [
+          ['web', 'running', null],
+          ['second', 'running', null],
+        ],
+      );
+      assert.deepEqual(
+        running.map((t) => t.alias),
+        list.map((t) => t.alias),
+        'each task names the terminal it runs in',
+      );
+      const second = attach(h.sup.port, String(running[1]?.alias));
+      await second.waitFor('second-10');
+      assert.match((await output(1)).text, /second-10/);
+      await outputWith(0, 'command-6 from-the-task');
+
+      // the task's shell exits: the task says so, and its output stays readable
+      second.send({ type: 'input', data: 'echo bye-$((7*6)); exit 3\r' });
+      await second.closed;
+      const after = await statuses();
+      assert.deepEqual(after[1], {
+        index: 1,
+        name: 'second',
+        alias: running[1]?.alias,
+        state: 'exited',
+        exitCode: 3,
+      });
+      assert.equal(after[0]?.state, 'running');
+      const kept = await output(1);
+      assert.match(kept.text, /second-10[\s\S]*bye-42/);
+
+      const missing = await output(2);
+      assert.equal(missing.status, 404);
+      assert.match(JSON.parse(missing.text).message, /no task 2: this workspace has 2 task\(s\)/);
+      assert.equal((await output('x')).status, 400);
+      assert.equal((await output('-1')).status, 400);
+    } finally {
+      await h.sup.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a start from a backup runs before and command, not init', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sup-tasks-'));
     const h = await harness(dir, withTasks({ kind: 'backup' }));

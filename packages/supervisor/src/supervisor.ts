@@ -14,7 +14,7 @@ import { type Account, currentAccount } from './account.js';
 import { type ApiContext, handleRequest, handleUpgrade } from './api/routes.js';
 import { Content } from './content/content.js';
 import { type Logger, silentLogger } from './log.js';
-import { taskScript } from './tasks/tasks.js';
+import { Tasks } from './tasks/tasks.js';
 import { Terminals } from './terminals/terminals.js';
 
 const CONTAINER_ROOT = '/workspace';
@@ -38,6 +38,7 @@ export interface RunningSupervisor {
   port: number;
   content: Content;
   terminals: Terminals;
+  tasks: Tasks;
   /** stops accepting, hangs up the terminals, closes every connection */
   close(): Promise<void>;
 }
@@ -67,11 +68,13 @@ export async function startSupervisor(
     cwd: () => (existsSync(checkout) ? checkout : root),
     logger,
   });
+  const tasks = new Tasks(config.tasks, terminals, logger);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const ctx: ApiContext = {
     config,
     content,
     terminals,
+    tasks,
     wss,
     logger,
     frontendDir: opts.frontendDir ?? join(dirname(process.argv[1] ?? '.'), 'frontend'),
@@ -89,12 +92,13 @@ export async function startSupervisor(
   logger.info({ port, user: account.name, checkout }, 'supervisor listening');
   void content.start();
   const stopping = new AbortController();
-  void runTasksWhenReady(config, content, terminals, logger, stopping.signal);
+  void runTasksWhenReady(config, content, tasks, stopping.signal);
 
   return {
     port,
     content,
     terminals,
+    tasks,
     close: async () => {
       stopping.abort();
       content.stop();
@@ -139,8 +143,7 @@ export function terminalEnv(config: SupervisorConfig, account: Account): Record<
 async function runTasksWhenReady(
   config: SupervisorConfig,
   content: Content,
-  terminals: Terminals,
-  logger: Logger,
+  tasks: Tasks,
   signal: AbortSignal,
 ): Promise<void> {
   if (config.tasks.length === 0) return;
@@ -148,12 +151,5 @@ async function runTasksWhenReady(
   while (!status.available && !status.error && !signal.aborted)
     status = await content.waitSettled(60_000, signal);
   if (!status.available || signal.aborted) return;
-  const source = status.source ?? 'from-other';
-  for (const task of config.tasks) {
-    const info = terminals.open(
-      { cols: 120, rows: 30 },
-      { title: task.name, script: taskScript(task, source), env: task.env },
-    );
-    logger.info({ task: task.name, alias: info.alias, source }, 'task started');
-  }
+  tasks.start(status.source ?? 'from-other');
 }

@@ -1,7 +1,7 @@
 // What the lifecycle steps share: dependencies, the instance's runtime record, small helpers.
 import type { ObjectStorage } from '@atelier/content';
 import type { Instance, Repositories, SecretBox } from '@atelier/db';
-import type { Config, PublicUrls } from '@atelier/protocol';
+import type { Config, ImageResolver, PublicUrls } from '@atelier/protocol';
 import type { Logger } from 'pino';
 import { refFor } from './runtimes/docker/runtime.js';
 import type { Endpoint, RuntimeRef, WorkspaceRuntime } from './runtimes/types.js';
@@ -10,6 +10,8 @@ import { SupervisorClient } from './supervisor-client.js';
 export interface ManagerDeps {
   repos: Repositories;
   runtime: WorkspaceRuntime;
+  /** which image an instance runs; builds it when its configuration asks for a Dockerfile or features */
+  images: ImageResolver;
   storage: ObjectStorage;
   secrets: SecretBox;
   config: Config;

@@ -257,6 +257,8 @@ export class LocalWorkspaceManager implements WorkspaceManager {
       await storage.delete(backup.bucket, backup.objectKey);
     }
     await repos.backups.deleteForWorkspace(workspaceId);
+    await repos.logs.deleteForWorkspace(workspaceId);
+    await repos.ports.deleteForWorkspace(workspaceId);
     await repos.instances.deleteForWorkspace(workspaceId);
     await repos.workspaces.hardDelete(workspaceId);
     this.ctx.logger.info({ workspaceId }, 'workspace deleted');

@@ -1,4 +1,4 @@
-// HTTP client of a workspace's supervisor: status, content-ready, ports, and the TCP tunnel.
+// HTTP client of a workspace's supervisor: status, content-ready, ports, tasks, and the TCP tunnel.
 import http from 'node:http';
 import net from 'node:net';
 import {
@@ -10,7 +10,9 @@ import {
   portsStatusSchema,
   SUPERVISOR_TOKEN_HEADER,
   supervisorPaths,
+  type TasksStatus,
   TUNNEL_PROTOCOL,
+  tasksStatusSchema,
 } from '@atelier/protocol';
 import type { z } from 'zod';
 import type { SupervisorEndpoint } from './types.js';
@@ -32,6 +34,16 @@ export class SupervisorClient {
 
   ports(): Promise<PortsStatus> {
     return this.json('GET', supervisorPaths.statusPorts, portsStatusSchema, undefined, 5_000);
+  }
+
+  /** The workspace's tasks and the state of their terminals. */
+  tasks(): Promise<TasksStatus> {
+    return this.json('GET', supervisorPaths.statusTasks, tasksStatusSchema, undefined, 5_000);
+  }
+
+  /** What task `index` wrote to its terminal so far (the scrollback, ANSI escapes included). */
+  taskOutput(index: number, timeoutMs = 10_000): Promise<string> {
+    return this.request('GET', `${supervisorPaths.taskOutput}/${index}`, undefined, timeoutMs);
   }
 
   /** A raw TCP connection to `port` inside the workspace, through the supervisor. */

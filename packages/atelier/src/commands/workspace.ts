@@ -116,7 +116,46 @@ async function call(api: Api, method: string, path: string, body?: unknown): Pro
   return parsed;
 }
 
-/** Prints one progress line per change until the workspace reaches `goal` (or fails). */
+/** Server-Sent Events of a response body, as {event, data} (data lines joined). */
+async function* sseEvents(body: AsyncIterable<unknown>): AsyncGenerator<{ event: string; data: string }> {
+  let buffer = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end !== -1) {
+      const lines = buffer.slice(0, end).split('\n');
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf('\n\n');
+      const data = lines
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trim())
+        .join('\n');
+      const event =
+        lines
+          .find((l) => l.startsWith('event:'))
+          ?.slice(6)
+          .trim() ?? 'message';
+      if (data) yield { event, data };
+    }
+  }
+}
+
+const buildLogEventSchema = z.object({ text: z.string() });
+
+/** Copies the workspace's image build log to stderr as it is written, until the build is over. */
+async function followBuildLog(api: Api, id: string): Promise<void> {
+  const res = await fetch(`${api.base}/api/v1/workspaces/${id}/build-log?follow=true`, {
+    headers: { authorization: `Bearer ${api.token}` },
+  });
+  if (!res.ok || !res.body) return; // the phases still show; the log is there for later reading
+  for await (const { event, data } of sseEvents(res.body)) {
+    if (event === 'log') process.stderr.write(buildLogEventSchema.parse(JSON.parse(data)).text);
+    if (event === 'end') return;
+  }
+}
+
+/** Prints one progress line per change until the workspace reaches `goal` (or fails), and the build log. */
 async function follow(api: Api, id: string, goal: 'running' | 'stopped'): Promise<number> {
   const res = await fetch(`${api.base}/api/v1/workspaces/${id}/events`, {
     headers: { authorization: `Bearer ${api.token}` },
@@ -125,29 +164,24 @@ async function follow(api: Api, id: string, goal: 'running' | 'stopped'): Promis
     throw new AppError(codeOfHttpStatus(res.status), `cannot follow workspace ${id}: HTTP ${res.status}`);
   const started = Date.now();
   let last = '';
-  let buffer = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let end = buffer.indexOf('\n\n');
-    while (end !== -1) {
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      end = buffer.indexOf('\n\n');
-      const data = event
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5).trim())
-        .join('\n');
-      if (!data) continue;
-      const ws: WorkspaceDto = workspaceSchema.parse(JSON.parse(data));
-      const phase = ws.instance?.phase ?? 'stopped';
-      const line = `${((Date.now() - started) / 1000).toFixed(1)}s ${phase}${ws.instance?.message ? ` — ${ws.instance.message}` : ''}`;
-      if (line.replace(/^\S+ /, '') !== last) process.stderr.write(`${line}\n`);
-      last = line.replace(/^\S+ /, '');
-      if (goal === 'running' && ws.instance?.failed)
-        throw new AppError('failed_precondition', `workspace ${id} failed: ${ws.instance.failed}`);
-      if (phase === goal) return 0;
+  let buildLog: Promise<void> | undefined;
+  for await (const { data } of sseEvents(res.body)) {
+    const ws: WorkspaceDto = workspaceSchema.parse(JSON.parse(data));
+    const phase = ws.instance?.phase ?? 'stopped';
+    if (phase === 'building' && goal === 'running')
+      buildLog ??= followBuildLog(api, id).catch(() => undefined);
+    const line = `${((Date.now() - started) / 1000).toFixed(1)}s ${phase}${ws.instance?.message ? ` — ${ws.instance.message}` : ''}`;
+    // while the build log streams, its lines say more than the phase's message
+    if (line.replace(/^\S+ /, '') !== last && !(buildLog && phase === 'building'))
+      process.stderr.write(`${line}\n`);
+    last = line.replace(/^\S+ /, '');
+    if (goal === 'running' && ws.instance?.failed) {
+      await buildLog;
+      throw new AppError('failed_precondition', `workspace ${id} failed: ${ws.instance.failed}`);
+    }
+    if (phase === goal) {
+      await buildLog;
+      return 0;
     }
   }
   throw new AppError('unavailable', 'the event stream ended before the workspace got there');

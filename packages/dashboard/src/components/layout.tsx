@@ -34,6 +34,7 @@ export function Layout({
         {user && (
           <nav aria-label="Main">
             {nav('/', 'Workspaces', pathname === '/' || pathname.startsWith('/start/'))}
+            {nav('/variables', 'Variables', pathname === '/variables')}
             {nav('/tokens', 'Access tokens', pathname === '/tokens')}
           </nav>
         )}

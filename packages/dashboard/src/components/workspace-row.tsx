@@ -1,5 +1,6 @@
-// One workspace in the list: what it holds, its live phase, last backup, and what can be done with it.
-import type { WorkspaceDto } from '@atelier/protocol';
+// One workspace in the list: what it holds, its live phase, last backup, its ports, and what can be
+// done with it.
+import type { PortDto, PortVisibility, WorkspaceDto } from '@atelier/protocol';
 import { useState } from 'react';
 import { api } from '../api';
 import { openWorkspace } from '../open-workspace';
@@ -107,7 +108,58 @@ export function WorkspaceRow({
           </>
         )}
       </div>
+      <PortList workspaceId={id} ports={workspace.ports} />
       <ErrorMessage error={action.error} />
     </li>
+  );
+}
+
+/** The workspace's ports: a link to each served one, and a switch between private and public. */
+function PortList({ workspaceId, ports }: { workspaceId: string; ports: PortDto[] }) {
+  const action = useAction();
+  // The PUT's answer shows at once; the next workspace event (a fresh `ports`) supersedes it.
+  const [changed, setChanged] = useState<{ of: PortDto[]; visibility: Record<number, PortVisibility> }>({
+    of: ports,
+    visibility: {},
+  });
+  if (ports.length === 0) return null;
+  const current = changed.of === ports ? changed.visibility : {};
+  const toggle = async (port: number, next: PortVisibility) => {
+    const updated = await action.run(() => api.setPortVisibility(workspaceId, port, next));
+    if (updated) setChanged({ of: ports, visibility: { ...current, [port]: updated.visibility } });
+  };
+  return (
+    <div className="ports" data-testid="ports">
+      <ul>
+        {ports.map((p) => {
+          const visibility = current[p.port] ?? p.visibility;
+          const label = p.name ? `${p.port} ${p.name}` : String(p.port);
+          return (
+            <li key={p.port} data-testid="port" data-port={p.port}>
+              {p.served ? (
+                <a href={p.url} target="_blank" rel="noopener noreferrer">
+                  {label}
+                </a>
+              ) : (
+                <span>{label}</span>
+              )}{' '}
+              <span className="sub">
+                {visibility} · {p.served ? 'served' : 'not served'}
+              </span>{' '}
+              <button
+                type="button"
+                className="secondary"
+                disabled={action.busy}
+                data-testid="port-visibility"
+                onClick={() => toggle(p.port, visibility === 'public' ? 'private' : 'public')}
+              >
+                {visibility === 'public' ? 'Make private' : 'Make public'}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      <ErrorMessage error={action.error} />
+    </div>
   );
 }

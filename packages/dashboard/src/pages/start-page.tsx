@@ -1,10 +1,14 @@
-// /start/<id>: follows a workspace through its start phases live, and opens it once it runs.
-import type { WorkspaceDto } from '@atelier/protocol';
+// /start/<id>: follows a workspace through its start phases live, and opens it once it runs; also
+// where its configuration, the warnings found in it, and its tasks' output are shown.
+import { phaseRank, type WorkspaceDto } from '@atelier/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type ApiError, api, eventsUrl, toApiError } from '../api';
+import { BuildLog } from '../components/build-log';
+import { ConfigSummary } from '../components/config-summary';
 import { ErrorMessage } from '../components/error-message';
 import { phaseOf } from '../components/phase-badge';
 import { PhaseSteps } from '../components/phase-steps';
+import { TaskList } from '../components/task-list';
 import { usePoll, useWorkspaceStream } from '../live';
 import { openWorkspace } from '../open-workspace';
 import { Link, useTitle } from '../router';
@@ -15,6 +19,8 @@ export function StartPage({ workspaceId }: { workspaceId: string }) {
   const [loadError, setLoadError] = useState<ApiError | null>(null);
   const action = useAction();
   const opened = useRef<string | null>(null);
+  /** the instance this page saw starting: only a start watched here opens the workspace by itself */
+  const watched = useRef<string | null>(null);
   useTitle(workspace ? `Starting ${workspace.description}` : 'Starting');
 
   const reload = useCallback(async () => {
@@ -37,9 +43,12 @@ export function StartPage({ workspaceId }: { workspaceId: string }) {
   const instance = workspace?.instance ?? null;
   const phase = workspace ? phaseOf(workspace) : undefined;
   const open = useCallback((w: WorkspaceDto) => action.run(() => openWorkspace(w)), [action.run]);
-  // Open automatically once per instance when it reaches "running".
+  if (instance && phase && phaseRank(phase) < phaseRank('running')) watched.current = instance.id;
+  // Open automatically once per instance when a start watched here reaches "running"; a page opened
+  // on a running workspace stays, to show its tasks (the "Open workspace" button opens it).
   useEffect(() => {
     if (!workspace || !instance || phase !== 'running' || opened.current === instance.id) return;
+    if (watched.current !== instance.id) return;
     opened.current = instance.id;
     void open(workspace);
   }, [workspace, instance, phase, open]);
@@ -67,6 +76,7 @@ export function StartPage({ workspaceId }: { workspaceId: string }) {
               <span className="sub">(live updates reconnecting; checking every few seconds)</span>
             )}
           </div>
+          <ConfigSummary config={workspace.config} />
           {instance && <PhaseSteps instance={instance} />}
           {instance?.failed && (
             <div className="error" role="alert" data-testid="start-error">
@@ -77,6 +87,7 @@ export function StartPage({ workspaceId }: { workspaceId: string }) {
               {phase !== 'stopped' && <span className="sub"> (possible once it has stopped)</span>}
             </div>
           )}
+          {instance && <BuildLog workspaceId={workspaceId} instance={instance} />}
           <ErrorMessage error={action.error} />
           <div className="actions">
             {phase === 'running' && <span>The workspace is running.</span>}
@@ -102,6 +113,7 @@ export function StartPage({ workspaceId }: { workspaceId: string }) {
             )}
             <Link href="/">All workspaces</Link>
           </div>
+          <TaskList workspaceId={workspaceId} phase={phase} />
         </>
       )}
       {!workspace && !loadError && <p role="status">Loading…</p>}

@@ -4,11 +4,13 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { dialectOf } from '../dialect.js';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_workspace_config.js';
+import * as m0003 from './0003_ports_env_logs.js';
 
 /** Every migration, by name; names sort in the order they run. Never edit one that shipped. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': m0001,
   '0002_workspace_config': m0002,
+  '0003_ports_env_logs': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

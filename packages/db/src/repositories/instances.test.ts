@@ -5,6 +5,7 @@ import { AppError, type InstanceId, type WorkspaceId } from '@atelier/protocol';
 import type { DatabaseHandle } from '../connect.js';
 import { migrateToLatest } from '../migrations/migrate.js';
 import { dialectTargets, TestClock } from '../testing/dialects.js';
+import { MAX_CHUNK_CHARS } from './instance-logs.js';
 import type { NewInstance } from './instances.js';
 import { Repositories } from './repositories.js';
 
@@ -172,6 +173,34 @@ for (const target of fixture.targets) {
       assert.ok(!notStopped.includes(older.id));
       assert.equal(await repos.instances.deleteForWorkspace(ws as WorkspaceId), 2);
       assert.equal(await repos.instances.get(newer.id), undefined);
+    });
+
+    test('logs: chunks numbered in order under concurrent appends, followed from a position, deleted with the workspace', async () => {
+      const { id } = await repos.instances.create(newInstance('o-r-logs0001'));
+      const other = await repos.instances.create(newInstance('o-r-logs0002'));
+      assert.equal(await repos.logs.lastSeq(id, 'image-build'), -1);
+      const seqs = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => repos.logs.append(id, 'image-build', `line ${i}\n`)),
+      );
+      assert.deepEqual(
+        [...seqs].sort((a, b) => a - b),
+        [...Array(12).keys()],
+      );
+      const text = await repos.logs.text(id, 'image-build');
+      assert.equal(text.split('\n').filter(Boolean).length, 12);
+      const tail = await repos.logs.read(id, 'image-build', 9);
+      assert.deepEqual(
+        tail.map((r) => r.seq),
+        [10, 11],
+      );
+      const big = 'x'.repeat(MAX_CHUNK_CHARS + 10);
+      assert.equal(await repos.logs.append(id, 'task-0', big), 1, 'a long text is split into two chunks');
+      assert.equal((await repos.logs.text(id, 'task-0')).length, big.length);
+      await repos.logs.append(other.id, 'task-0', 'kept');
+      assert.deepEqual(await repos.logs.streams(id), ['image-build', 'task-0']);
+      await repos.logs.deleteForWorkspace('o-r-logs0001' as WorkspaceId);
+      assert.deepEqual(await repos.logs.streams(id), []);
+      assert.equal(await repos.logs.text(other.id, 'task-0'), 'kept');
     });
   });
 }

@@ -162,6 +162,7 @@ for (const target of fixture.targets) {
         id: 'o-r-bbbbbbbb',
         ref: 'main',
         config,
+        contextEnv: null,
         createdAt: clock.now().toISOString(),
         deletedAt: null,
       });

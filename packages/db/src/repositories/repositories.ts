@@ -3,10 +3,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { AccessTokenRepository } from './access-tokens.js';
 import { BackupRepository } from './backups.js';
+import { InstanceLogRepository } from './instance-logs.js';
 import { InstanceRepository } from './instances.js';
 import { SessionRepository } from './sessions.js';
 import { SettingsRepository } from './settings.js';
+import { UserEnvVarRepository } from './user-env-vars.js';
 import { UserRepository } from './users.js';
+import { WorkspacePortRepository } from './workspace-ports.js';
 import { WorkspaceRepository } from './workspaces.js';
 
 export class Repositories {
@@ -17,6 +20,9 @@ export class Repositories {
   readonly instances: InstanceRepository;
   readonly backups: BackupRepository;
   readonly settings: SettingsRepository;
+  readonly logs: InstanceLogRepository;
+  readonly ports: WorkspacePortRepository;
+  readonly envVars: UserEnvVarRepository;
 
   constructor(db: Kysely<Database>, clock: () => Date = () => new Date()) {
     this.users = new UserRepository(db, clock);
@@ -26,5 +32,8 @@ export class Repositories {
     this.instances = new InstanceRepository(db, clock);
     this.backups = new BackupRepository(db, clock);
     this.settings = new SettingsRepository(db, clock);
+    this.logs = new InstanceLogRepository(db, clock);
+    this.ports = new WorkspacePortRepository(db, clock);
+    this.envVars = new UserEnvVarRepository(db, clock);
   }
 }

@@ -4,7 +4,10 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../dialect.js';
 import type { Database, Workspace } from '../schema.js';
 
-export type NewWorkspace = Omit<Workspace, 'createdAt' | 'deletedAt' | 'config'> & { config?: string | null };
+export type NewWorkspace = Omit<Workspace, 'createdAt' | 'deletedAt' | 'config' | 'contextEnv'> & {
+  config?: string | null;
+  contextEnv?: string | null;
+};
 
 export class WorkspaceRepository {
   constructor(
@@ -16,6 +19,7 @@ export class WorkspaceRepository {
     const row: Workspace = {
       ...input,
       config: input.config ?? null,
+      contextEnv: input.contextEnv ?? null,
       createdAt: this.clock().toISOString(),
       deletedAt: null,
     };

@@ -49,7 +49,6 @@ const namedCommands = z.record(
   { error: COMMAND_EXPECTED },
 );
 const command = z.union([z.string(), argv, namedCommands]);
-type Command = z.infer<typeof command>;
 
 const portAttributes = strict({
   label: z.string().optional(),

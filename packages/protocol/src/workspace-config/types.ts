@@ -101,5 +101,7 @@ export const workspaceConfigSchema = z.object({
     })
     .optional(),
   warnings: z.array(configWarningSchema).default([]),
+  /** the commit the file was read from: image builds use the same one */
+  revision: z.string().optional(),
 });
 export type WorkspaceConfig = z.infer<typeof workspaceConfigSchema>;

@@ -152,7 +152,7 @@ export function target(over: Partial<RouteTarget> = {}): RouteTarget {
     ownerId: 'owner-1',
     phase: 'running',
     ownerToken: 'owner-token-abcdefghijklmnopqrstuv',
-    publicPorts: [],
+    isPublicPort: () => false,
     shared: false,
     ...over,
   };

@@ -1,5 +1,10 @@
-// Workspaces of the signed-in user: create, list, show, start, stop, delete, owner token.
-import { createWorkspaceRequestSchema, workspaceIdSchema } from '@atelier/protocol';
+// Workspaces of the signed-in user: create, list, show, start, stop, delete, port visibility, owner token.
+import {
+  createWorkspaceRequestSchema,
+  portNumberSchema,
+  setPortVisibilityRequestSchema,
+  workspaceIdSchema,
+} from '@atelier/protocol';
 import type { Context, Hono } from 'hono';
 import { readJson, readParam } from '../api-errors.js';
 import type { AppEnv } from '../app-env.js';
@@ -41,6 +46,13 @@ export function workspaceRoutes(app: Hono<AppEnv>, { auth, workspaces }: RouteCo
     const { user, id } = await target(c);
     await workspaces.delete(user, id);
     return c.body(null, 204);
+  });
+
+  app.put('/api/v1/workspaces/:id/ports/:port', async (c) => {
+    const { user, id } = await target(c);
+    const port = readParam(c, 'port', portNumberSchema);
+    const { visibility } = await readJson(c, setPortVisibilityRequestSchema);
+    return c.json(await workspaces.setPortVisibility(user, id, port, visibility));
   });
 
   app.get('/api/v1/workspaces/:id/owner-token', async (c) => {

@@ -36,9 +36,11 @@ describe('reading the workspace configuration of a repository (git http-backend)
   });
 
   test('only the candidate files are read; .gitpod.yml wins and says so', async () => {
-    const files = await readConfigFiles(repo('both'), undefined);
+    const { files, revision } = await readConfigFiles(repo('both'), undefined);
     assert.deepEqual([...files.keys()], ['.gitpod.yml', '.devcontainer/devcontainer.json']);
+    assert.match(revision, /^[0-9a-f]{40}$/, 'the commit is recorded: image builds use the same one');
     const config = await readWorkspaceConfig(repo('both'), 'v1');
+    assert.equal(config.revision, revision);
     assert.equal(config.origin, 'gitpod');
     assert.deepEqual(config.image, { kind: 'ref', ref: 'node:20' });
     assert.equal(config.tasks[0]?.init, 'npm ci');

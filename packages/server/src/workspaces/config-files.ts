@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gitFailure, gitOptionsFor, runGit } from '@atelier/image-builder';
 import {
   AppError,
   configCandidates,
@@ -10,7 +11,6 @@ import {
   type RepositoryContext,
   type WorkspaceConfig,
 } from '@atelier/protocol';
-import { gitFailure, gitOptionsFor, runGit } from './git.js';
 
 const TIMEOUT_MS = 30_000;
 /** Larger configuration files are refused rather than parsed. */
@@ -21,7 +21,7 @@ export async function readConfigFiles(
   repository: RepositoryContext,
   ref: string | undefined,
   options: { timeoutMs?: number } = {},
-): Promise<Map<string, string>> {
+): Promise<{ files: Map<string, string>; revision: string }> {
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   const dir = await mkdtemp(join(tmpdir(), 'atelier-config-'));
   const git = async (args: string[], what: string) => {
@@ -59,7 +59,7 @@ export async function readConfigFiles(
       }
       files.set(path, await git(['show', `FETCH_HEAD:${path}`], path));
     }
-    return files;
+    return { files, revision: (await git(['rev-parse', 'FETCH_HEAD'], 'the commit')).trim() };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -71,5 +71,6 @@ export async function readWorkspaceConfig(
   ref: string | undefined,
   options: { timeoutMs?: number } = {},
 ): Promise<WorkspaceConfig> {
-  return loadWorkspaceConfig(await readConfigFiles(repository, ref, options));
+  const { files, revision } = await readConfigFiles(repository, ref, options);
+  return { ...loadWorkspaceConfig(files), revision };
 }

@@ -3,12 +3,15 @@ import type { Backup, Instance, Workspace } from '@atelier/db';
 import {
   type BackupDto,
   type InstanceDto,
+  type ListedPort,
   type PortDto,
   type PublicUrls,
   portUrl,
   type WorkspaceDto,
+  type WorkspaceId,
   workspaceUrl,
 } from '@atelier/protocol';
+import { configSummary } from './stored-config.js';
 
 export const iso = (t: string | Date) => (typeof t === 'string' ? t : t.toISOString());
 const isoOrNull = (t: string | Date | null | undefined) => (t == null ? null : iso(t));
@@ -43,19 +46,18 @@ export function backupDto(backup: Backup): BackupDto {
   };
 }
 
+export function portDto(urls: PublicUrls, workspaceId: WorkspaceId, port: ListedPort): PortDto {
+  return { ...port, url: portUrl(urls, workspaceId, port.port), served: port.state === 'served' };
+}
+
 export function workspaceDto(
   urls: PublicUrls,
   workspace: Workspace,
   instance: Instance | undefined,
-  ports: number[],
+  ports: ListedPort[],
   lastBackup: Backup | undefined,
 ): WorkspaceDto {
-  const portDtos: PortDto[] = ports.map((port) => ({
-    port,
-    url: portUrl(urls, workspace.id, port),
-    visibility: 'private',
-    served: true,
-  }));
+  const portDtos = ports.map((p) => portDto(urls, workspace.id, p));
   return {
     id: workspace.id,
     ownerId: workspace.ownerId,
@@ -68,5 +70,6 @@ export function workspaceDto(
     instance: instance ? instanceDto(instance) : null,
     ports: portDtos,
     lastBackup: lastBackup ? backupDto(lastBackup) : null,
+    config: configSummary(workspace),
   };
 }

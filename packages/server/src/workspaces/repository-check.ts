@@ -2,8 +2,8 @@
 // branch name is a clear 400 now instead of a failed clone in a container later.
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { gitFailure, gitOptionsFor, runGit } from '@atelier/image-builder';
 import { AppError, type RepositoryContext } from '@atelier/protocol';
-import { gitFailure, gitOptionsFor, runGit } from './git.js';
 
 const TIMEOUT_MS = 20_000;
 const COMMIT = /^[0-9a-f]{7,40}$/i;

@@ -1,19 +1,24 @@
 // The workspace service: what the API does with workspaces on behalf of their owner.
 import { randomBytes } from 'node:crypto';
-import type { User, Workspace } from '@atelier/db';
+import type { Instance, User, Workspace } from '@atelier/db';
 import {
   AppError,
   type CreateWorkspaceRequest,
   type CreateWorkspaceResponse,
   isActive,
+  type ListedPort,
+  listPorts,
   newWorkspaceId,
+  type PortDto,
+  type PortVisibility,
   parseContextUrl,
+  storedConfigPorts,
   type WorkspaceDto,
   type WorkspaceId,
   workspaceUrl,
 } from '@atelier/protocol';
 import type { Deps } from '../app-env.js';
-import { workspaceDto } from './dto.js';
+import { portDto, workspaceDto } from './dto.js';
 
 export class WorkspaceService {
   constructor(private readonly deps: Deps) {}
@@ -47,6 +52,8 @@ export class WorkspaceService {
       ref: request.ref ?? null,
       description,
       config: JSON.stringify(workspaceConfig),
+      // the prefix's variables, kept for every start (values are not logged: a link may carry a secret)
+      contextEnv: Object.keys(repository.env).length > 0 ? JSON.stringify(repository.env) : null,
     });
     logger.info(
       {
@@ -54,6 +61,7 @@ export class WorkspaceService {
         userId: user.id,
         configOrigin: workspaceConfig.origin,
         configFile: workspaceConfig.file,
+        contextEnv: Object.keys(repository.env),
       },
       'workspace created',
     );
@@ -117,14 +125,41 @@ export class WorkspaceService {
     return workspace;
   }
 
-  /** The workspace as the API shows it: latest instance, served ports, last verified backup. */
+  /** Sets who may reach a port, running or not; the proxy applies it from the next request on. */
+  async setPortVisibility(
+    user: User,
+    id: WorkspaceId,
+    port: number,
+    visibility: PortVisibility,
+  ): Promise<PortDto> {
+    const workspace = await this.owned(user, id);
+    await this.deps.repos.ports.set(id, port, visibility);
+    this.deps.logger.info({ workspaceId: id, userId: user.id, port, visibility }, 'port visibility set');
+    const instance = await this.deps.repos.instances.latestForWorkspace(id);
+    const listed = (await this.ports(workspace, instance)).find((p) => p.port === port);
+    // listPorts lists every port with a stored visibility, so this only fails if that rule changes
+    if (!listed) throw new AppError('internal', `port ${port} of workspace ${id} is missing from its list`);
+    return portDto(this.deps.urls, id, listed);
+  }
+
+  /** The workspace as the API shows it: latest instance, its ports, last verified backup. */
   async dto(workspace: Workspace): Promise<WorkspaceDto> {
-    const { repos, manager, urls } = this.deps;
+    const { repos, urls } = this.deps;
     const [instance, lastBackup] = await Promise.all([
       repos.instances.latestForWorkspace(workspace.id),
       repos.backups.latestVerified(workspace.id),
     ]);
-    const ports = instance?.phase === 'running' ? await manager.listeningPorts(instance.id) : [];
+    const ports = await this.ports(workspace, instance);
     return workspaceDto(urls, workspace, instance, ports, lastBackup);
+  }
+
+  /** Configured, served and owner-set ports, merged. */
+  private async ports(workspace: Workspace, instance: Instance | undefined): Promise<ListedPort[]> {
+    const { repos, manager } = this.deps;
+    const [served, overrides] = await Promise.all([
+      instance?.phase === 'running' ? manager.listeningPorts(instance.id) : [],
+      repos.ports.list(workspace.id),
+    ]);
+    return listPorts(storedConfigPorts(workspace.id, workspace.config), served, overrides);
   }
 }

@@ -28,6 +28,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+export function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
 export function errorBody(e: unknown): { status: number; body: { code: string; message: string } } {
   if (isAppError(e)) return { status: httpStatusOf(e.code), body: { code: e.code, message: e.message } };
   return { status: 500, body: { code: 'internal', message: `the supervisor failed: ${String(e)}` } };

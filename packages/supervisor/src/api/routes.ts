@@ -14,9 +14,10 @@ import type { WebSocketServer } from 'ws';
 import type { Content } from '../content/content.js';
 import type { Logger } from '../log.js';
 import { listeningPorts } from '../ports/proc-net.js';
+import type { Tasks } from '../tasks/tasks.js';
 import type { Terminals } from '../terminals/terminals.js';
 import { handleTunnel, writeHttpError } from '../tunnel.js';
-import { checkToken, errorBody, readJson, sendError, sendJson } from './http.js';
+import { checkToken, errorBody, readJson, sendError, sendJson, sendText } from './http.js';
 import { FRONTEND_PREFIX, sendFrontendFile, sendPage } from './page.js';
 
 /** How long GET status/content/wait/true holds the answer. */
@@ -26,6 +27,7 @@ export interface ApiContext {
   config: SupervisorConfig;
   content: Content;
   terminals: Terminals;
+  tasks: Tasks;
   wss: WebSocketServer;
   logger: Logger;
   frontendDir: string;
@@ -74,6 +76,15 @@ async function route(ctx: ApiContext, req: IncomingMessage, res: ServerResponse)
       const size = await readJson(req, openTerminalRequestSchema);
       return sendJson(res, 200, ctx.terminals.open(size));
     }
+    case `GET ${P.statusTasks}`:
+      return sendJson(res, 200, { tasks: ctx.tasks.list() });
+  }
+  if (req.method === 'GET' && path.startsWith(`${P.taskOutput}/`)) {
+    const index = path.slice(P.taskOutput.length + 1);
+    if (!/^\d{1,6}$/.test(index)) {
+      throw new AppError('invalid_argument', `'${index}' is not a task index: use its position from 0`);
+    }
+    return sendText(res, 200, ctx.tasks.output(Number(index)));
   }
   if (req.method === 'GET' && path.startsWith(FRONTEND_PREFIX)) {
     return sendFrontendFile(res, ctx.frontendDir, path.slice(FRONTEND_PREFIX.length));

@@ -33,6 +33,7 @@ export class Terminal {
   private scrollback: Buffer[] = [];
   private scrollbackSize = 0;
   private drainTimer: NodeJS.Timeout | undefined;
+  private exit: number | undefined;
 
   constructor(private readonly opts: SpawnOptions) {
     this.pty = spawn(opts.shell, opts.args, {
@@ -61,6 +62,20 @@ export class Terminal {
     ws.on('error', (e) =>
       this.opts.logger.warn({ alias: this.info.alias, error: e }, 'terminal client failed'),
     );
+  }
+
+  /** The shell's exit code once it exited; undefined while it runs. */
+  get exitCode(): number | undefined {
+    return this.exit;
+  }
+
+  /** The scrollback as text, escape sequences included (what a client attaching now would replay). */
+  scrollbackText(): string {
+    const bytes = Buffer.concat(this.scrollback);
+    // trimming to SCROLLBACK_BYTES may have cut a UTF-8 character: drop its continuation bytes
+    let start = 0;
+    while (start < bytes.length && start < 3 && ((bytes[start] ?? 0) & 0xc0) === 0x80) start++;
+    return bytes.subarray(start).toString('utf8');
   }
 
   /** Hangs up the shell (shutdown or explicit close). */
@@ -128,6 +143,7 @@ export class Terminal {
   }
 
   private exited(code: number): void {
+    this.exit = code;
     clearInterval(this.drainTimer);
     this.opts.logger.info({ alias: this.info.alias, exitCode: code }, 'terminal exited');
     for (const ws of this.clients) ws.close(1000, `exit ${code}`);

@@ -6,7 +6,6 @@ import {
   type ContentInit,
   checkoutFolder,
   parseContextUrl,
-  SUPERVISOR_CONFIG_ENV,
   type SupervisorConfig,
   type WorkspaceConfig,
   workspaceConfigSchema,
@@ -15,6 +14,7 @@ import {
 import { errorMessage, type LifecycleContext, runtimeRecord, sleep, supervisorOf } from '../context.js';
 import type { WorkspaceSpec } from '../runtimes/types.js';
 import { restoreContent } from './content.js';
+import { supervisorConfigEnv, workspaceEnvironment } from './environment.js';
 
 /** Drives a starting instance one phase further until it runs; throws with what went wrong. */
 export async function driveStart(ctx: LifecycleContext, instance: Instance): Promise<Instance> {
@@ -22,10 +22,15 @@ export async function driveStart(ctx: LifecycleContext, instance: Instance): Pro
   while (!ctx.signal.aborted) {
     switch (current.phase) {
       case 'preparing':
-        await ctx.runtime.prepareImage(current.image, (line) => void progress(ctx, current, line));
+      case 'building':
+        current = await resolveImage(ctx, current);
+        await ctx.runtime.prepareImage(
+          current.image,
+          (line) => void progress(ctx, current, line),
+          ctx.images.pullAuth(current.image),
+        );
         current = await transition(ctx, current, 'pending');
         break;
-      case 'building':
       case 'pending':
         current = await transition(ctx, current, 'creating');
         break;
@@ -60,6 +65,94 @@ async function transition(
   return next;
 }
 
+/** Log stream of an instance's image build (repos.logs). */
+export const IMAGE_BUILD_LOG = 'image-build';
+
+/**
+ * Asks the image builder which image the instance runs (building it, in phase `building`, when
+ * the configuration names a Dockerfile or features) and records it on the instance. The build's
+ * log goes to the instance's logs as it comes, and stays there when the build fails.
+ */
+async function resolveImage(ctx: LifecycleContext, instance: Instance): Promise<Instance> {
+  const workspace = await ctx.repos.workspaces.get(instance.workspaceId);
+  if (!workspace) throw new AppError('not_found', `workspace ${instance.workspaceId} was deleted`);
+  const wsConfig = storedConfig(workspace);
+  if (!wsConfig) return instance;
+  let current = instance;
+  const log = new LogWriter(ctx, instance.id, IMAGE_BUILD_LOG, (line) => void progress(ctx, current, line));
+  try {
+    const resolved = await ctx.images.resolve(
+      {
+        workspaceId: workspace.id,
+        instanceId: instance.id,
+        cloneUrl: workspace.cloneUrl,
+        revision: wsConfig.revision,
+        ref: workspace.ref ?? undefined,
+        image: wsConfig.image,
+        features: wsConfig.features,
+        remoteUser: wsConfig.user,
+      },
+      {
+        log: (text) => log.write(text),
+        building: async () => {
+          if (current.phase === 'preparing') {
+            current = await transition(ctx, current, 'building', { message: 'building the workspace image' });
+          }
+        },
+        signal: ctx.signal,
+      },
+    );
+    await log.close();
+    if (resolved.ref === current.image) return current;
+    return ctx.repos.instances.update(current.id, { image: resolved.ref });
+  } catch (e) {
+    log.write(`\n${errorMessage(e)}\n`);
+    await log.close();
+    throw e;
+  }
+}
+
+/** Appends text to an instance's log stream in batches (every 250 ms), so a chatty build is a few writes. */
+class LogWriter {
+  private pending = '';
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: LifecycleContext,
+    private readonly instanceId: Instance['id'],
+    private readonly stream: string,
+    private readonly onLine: (line: string) => void,
+  ) {}
+
+  write(text: string): void {
+    this.pending += text;
+    const last = text.trimEnd().split('\n').pop()?.trim();
+    if (last) this.onLine(last);
+    this.timer ??= setTimeout(() => this.flush(), 250);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const text = this.pending;
+    this.pending = '';
+    if (text === '') return;
+    this.writing = this.writing
+      .then(() => this.ctx.repos.logs.append(this.instanceId, this.stream, text))
+      .then(
+        () => undefined,
+        (e: unknown) =>
+          this.ctx.logger.warn({ instanceId: this.instanceId, err: errorMessage(e) }, 'log not written'),
+      );
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.flush();
+    await this.writing;
+  }
+}
+
 let lastProgress = 0;
 async function progress(ctx: LifecycleContext, instance: Instance, message: string): Promise<void> {
   if (Date.now() - lastProgress < 500) return;
@@ -70,8 +163,12 @@ async function progress(ctx: LifecycleContext, instance: Instance, message: stri
 async function createAndStart(ctx: LifecycleContext, instance: Instance): Promise<Instance> {
   const workspace = await ctx.repos.workspaces.get(instance.workspaceId);
   if (!workspace) throw new AppError('not_found', `workspace ${instance.workspaceId} was deleted`);
-  const { user } = await ctx.runtime.prepareImage(instance.image, () => undefined);
-  const spec = workspaceSpec(ctx, workspace, instance, user);
+  const { user } = await ctx.runtime.prepareImage(
+    instance.image,
+    () => undefined,
+    ctx.images.pullAuth(instance.image),
+  );
+  const spec = await workspaceSpec(ctx, workspace, instance, user);
   const ref = await ctx.runtime.create(spec);
   let updated = await ctx.repos.instances.update(instance.id, { runtime: { ref } });
   // the backup goes in before anything runs in the container: faster, and nobody races the restore
@@ -119,14 +216,15 @@ function storedConfig(workspace: Workspace): WorkspaceConfig | undefined {
   return parsed.data;
 }
 
-function workspaceSpec(
+async function workspaceSpec(
   ctx: LifecycleContext,
   workspace: Workspace,
   instance: Instance,
   user: string,
-): WorkspaceSpec {
+): Promise<WorkspaceSpec> {
   const repo = parseContextUrl(workspace.cloneUrl);
   const wsConfig = storedConfig(workspace);
+  const checkoutLocation = `/workspace/${wsConfig?.checkoutLocation || checkoutFolder(repo)}`;
   const contentInit: ContentInit =
     instance.contentSource === 'backup'
       ? { kind: 'backup' }
@@ -142,9 +240,15 @@ function workspaceSpec(
     token: ctx.secrets.open(instance.supervisorTokenSealed),
     workspaceUrl: workspaceUrl(ctx.urls, workspace.id),
     user,
-    checkoutLocation: `/workspace/${wsConfig?.checkoutLocation || checkoutFolder(repo)}`,
+    checkoutLocation,
     contentInit,
-    env: wsConfig?.env ?? {},
+    env: await workspaceEnvironment(ctx, {
+      workspace,
+      instance,
+      config: wsConfig,
+      repository: repo,
+      checkoutLocation,
+    }),
     tasks: wsConfig?.tasks ?? [],
   };
   return {
@@ -152,7 +256,7 @@ function workspaceSpec(
     workspaceId: workspace.id,
     ownerId: workspace.ownerId,
     image: instance.image,
-    env: { [SUPERVISOR_CONFIG_ENV]: JSON.stringify(config) },
+    env: supervisorConfigEnv(config),
     cpu: ctx.config.workspace.resources.cpu,
     memoryBytes: ctx.config.workspace.resources.memory,
     readOnlyHostPaths: repo.kind === 'file' ? [decodeURIComponent(new URL(repo.cloneUrl).pathname)] : [],

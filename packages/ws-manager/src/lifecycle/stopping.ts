@@ -2,8 +2,9 @@
 // Content is deleted only after its backup is verified; a failed backup is retried, never skipped.
 import type { Instance } from '@atelier/db';
 import { AppError } from '@atelier/protocol';
-import { errorMessage, type LifecycleContext, runtimeRecord, sleep } from '../context.js';
+import { errorMessage, type LifecycleContext, runtimeRecord, sleep, supervisorOf } from '../context.js';
 import { backupContent } from './content.js';
+import { saveTaskOutput } from './task-output.js';
 
 export interface StopOptions {
   /** the workspace is being deleted: no backup */
@@ -35,6 +36,8 @@ export async function driveStop(
     ctx.announce(current);
   }
   const { ref } = runtimeRecord(current);
+  // the supervisor keeps task output in memory only: read it while the container still runs
+  if (!opts.discardContent) await saveTaskOutput(ctx, current, supervisorOf(ctx, current));
   await ctx.runtime.stop(ref, ctx.config.workspace.timeouts.stopGrace);
   if (!opts.discardContent && current.phaseTimes.running) {
     current = await backupWithRetry(ctx, current);

@@ -1,6 +1,6 @@
 // The seam between the manager and where workspaces run: Docker Engine API today, Kubernetes later.
 import type { Readable } from 'node:stream';
-import type { InstanceId } from '@atelier/protocol';
+import type { EngineRegistryAuth, InstanceId } from '@atelier/protocol';
 
 export interface WorkspaceSpec {
   instanceId: string;
@@ -47,8 +47,12 @@ export interface ListedWorkspace {
 export interface WorkspaceRuntime {
   /** "ok", or throws an AppError('unavailable') that says how to start the engine */
   ping(): Promise<void>;
-  /** The image's user (name or uid) and whether the image exists locally; pulls when missing. */
-  prepareImage(image: string, onProgress: (line: string) => void): Promise<{ user: string }>;
+  /** The image's user (name or uid); pulls the image when missing (with `auth` when given). */
+  prepareImage(
+    image: string,
+    onProgress: (line: string) => void,
+    auth?: EngineRegistryAuth | undefined,
+  ): Promise<{ user: string }>;
   /** Creates volume and container (not started); idempotent: returns the existing ones. */
   create(spec: WorkspaceSpec): Promise<RuntimeRef>;
   start(ref: RuntimeRef): Promise<void>;

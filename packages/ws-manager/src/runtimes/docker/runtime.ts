@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, type InstanceId } from '@atelier/protocol';
+import { AppError, type EngineRegistryAuth, type InstanceId } from '@atelier/protocol';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type {
@@ -76,12 +76,16 @@ export class DockerRuntime implements WorkspaceRuntime {
     }
   }
 
-  async prepareImage(image: string, onProgress: (line: string) => void): Promise<{ user: string }> {
+  async prepareImage(
+    image: string,
+    onProgress: (line: string) => void,
+    auth?: EngineRegistryAuth | undefined,
+  ): Promise<{ user: string }> {
     const existing = await this.inspectImage(image);
     if (existing) return existing;
     onProgress(`pulling ${image}`);
     try {
-      const stream = await this.docker.pull(image);
+      const stream = await this.docker.pull(image, auth ? { authconfig: auth } : {});
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(
           stream,
