@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AtelierProcess } from '../e2e/harness/atelier.js';
 import { createRepo, startGitServer } from '../e2e/harness/git-server.js';
-import { api } from '../e2e/harness/http.js';
+import { api, waitForPhase } from '../e2e/harness/http.js';
 import { TerminalSession } from '../e2e/harness/terminal.js';
 import { podmanExec, WRITE_ROOT_FILE, WRITE_TREE } from '../e2e/harness/tree.js';
 
@@ -23,14 +23,8 @@ const percentile = (xs: number[], p: number) => {
 const rssMiB = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
-async function waitPhase(a: AtelierProcess, token: string, id: string, phase: string): Promise<Ws> {
-  for (;;) {
-    const ws = await api<Ws>(a.url, token, 'GET', `/api/v1/workspaces/${id}`);
-    if (ws.instance?.phase === phase) return ws;
-    if (ws.instance?.failed) throw new Error(ws.instance.failed);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitPhase = (a: AtelierProcess, token: string, id: string, phase: string) =>
+  waitForPhase<Ws>(a.url, token, id, phase, { timeoutMs: 600_000, pollMs: 25 });
 
 async function warmStarts(a: AtelierProcess, token: string, repoUrl: string, n: number) {
   const times: number[] = [];

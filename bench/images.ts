@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AtelierProcess } from '../e2e/harness/atelier.js';
 import { type GitServer, startGitServer } from '../e2e/harness/git-server.js';
-import { api } from '../e2e/harness/http.js';
+import { api, waitForPhase } from '../e2e/harness/http.js';
 
 interface Ws {
   id: string;
@@ -31,14 +31,8 @@ const DOCKERFILE = [
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
-async function waitPhase(a: AtelierProcess, token: string, id: string, phase: string): Promise<Ws> {
-  for (;;) {
-    const ws = await api<Ws>(a.url, token, 'GET', `/api/v1/workspaces/${id}`);
-    if (ws.instance?.phase === phase) return ws;
-    if (ws.instance?.failed) throw new Error(ws.instance.failed);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitPhase = (a: AtelierProcess, token: string, id: string, phase: string) =>
+  waitForPhase<Ws>(a.url, token, id, phase, { timeoutMs: 600_000, pollMs: 25 });
 
 /** A working copy with the Dockerfile, 200 small tool files and a nonce; committed into a bare repo. */
 function makeRepo(git: GitServer, name: string, nonce: string): string {

@@ -8,7 +8,7 @@ import { FsObjectStorage } from '@atelier/content';
 import Database from 'better-sqlite3';
 import { AtelierProcess } from './harness/atelier.js';
 import { createRepo, type GitServer, startGitServer } from './harness/git-server.js';
-import { api, request } from './harness/http.js';
+import { api, request, waitForPhase as waitForWorkspacePhase } from './harness/http.js';
 import { TerminalSession } from './harness/terminal.js';
 import { manifest, podmanExec, WRITE_ROOT_FILE, WRITE_TREE } from './harness/tree.js';
 
@@ -25,18 +25,8 @@ let atelier: AtelierProcess;
 let alice: string;
 let bob: string;
 
-async function waitForPhase(token: string, id: string, phase: string, timeoutMs = 120_000): Promise<Ws> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Ws | undefined;
-  while (Date.now() < deadline) {
-    last = await api<Ws>(atelier.url, token, 'GET', `/api/v1/workspaces/${id}`);
-    if (last.instance?.phase === phase) return last;
-    if (last.instance?.failed && phase === 'running')
-      throw new Error(`workspace failed: ${last.instance.failed}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`workspace ${id} did not reach ${phase}; last: ${JSON.stringify(last?.instance)}`);
-}
+const waitForPhase = (token: string, id: string, phase: string, timeoutMs = 120_000) =>
+  waitForWorkspacePhase<Ws>(atelier.url, token, id, phase, { timeoutMs, failFast: phase === 'running' });
 
 const ownerToken = async (token: string, id: string) =>
   (await api<{ ownerToken: string }>(atelier.url, token, 'GET', `/api/v1/workspaces/${id}/owner-token`))

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { AtelierProcess } from './harness/atelier.js';
 import { launchBrowser, screenshot } from './harness/browser.js';
 import { createRepo, type GitServer, startGitServer } from './harness/git-server.js';
-import { api, request } from './harness/http.js';
+import { api, request, waitForPhase } from './harness/http.js';
 
 const USER = 'config-user';
 
@@ -91,15 +91,8 @@ after(async () => {
   await git?.close();
 });
 
-async function waitFor(id: string, phase: string): Promise<Ws> {
-  for (let i = 0; i < 900; i++) {
-    const ws = await api<Ws>(atelier.url, token, 'GET', `/api/v1/workspaces/${id}`);
-    if (ws.instance?.failed) throw new Error(ws.instance.failed);
-    if (ws.instance?.phase === phase) return ws;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${id} did not reach ${phase}`);
-}
+const waitFor = (id: string, phase: string) =>
+  waitForPhase<Ws>(atelier.url, token, id, phase, { timeoutMs: 180_000 });
 
 /** Polls until `check` holds for the answer (tasks start a moment after the phase says running). */
 async function until<T>(what: string, get: () => Promise<T>, check: (v: T) => boolean): Promise<T> {

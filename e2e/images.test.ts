@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { hasRegistry, startTestRegistry, type TestRegistry } from '@atelier/image-builder';
+import type { Browser, Page } from 'playwright-core';
 import { AtelierProcess } from './harness/atelier.js';
+import { launchBrowser, screenshot } from './harness/browser.js';
 import { createRepo, type GitServer, startGitServer } from './harness/git-server.js';
-import { api, request } from './harness/http.js';
+import { api, request, waitForPhase } from './harness/http.js';
 import { podmanExec } from './harness/tree.js';
 
 interface Ws {
@@ -24,6 +26,8 @@ let git: GitServer;
 let registry: TestRegistry;
 let atelier: AtelierProcess;
 let token: string;
+let browser: Browser;
+let page: Page;
 
 describe('images built from the repository', {
   skip: !hasRegistry() && 'docker-registry is not installed',
@@ -97,9 +101,17 @@ describe('images built from the repository', {
       ].join('\n'),
     });
     token = await atelier.createUser('images-user');
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(atelier.url);
+    await page.getByLabel('User name').fill('images-user');
+    await page.getByLabel('Password').fill('images-user-password-1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('context-url').waitFor();
   });
 
   after(async () => {
+    await browser?.close();
     await atelier?.dispose();
     await registry?.stop();
     await git?.close();
@@ -112,15 +124,8 @@ describe('images built from the repository', {
     return id;
   }
 
-  async function waitFor(id: string, phase: string): Promise<Ws> {
-    for (let i = 0; i < 1500; i++) {
-      const ws = await api<Ws>(atelier.url, token, 'GET', `/api/v1/workspaces/${id}`);
-      if (ws.instance?.failed) throw new Error(ws.instance.failed);
-      if (ws.instance?.phase === phase) return ws;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`${id} did not reach ${phase}`);
-  }
+  const waitFor = (id: string, phase: string) =>
+    waitForPhase<Ws>(atelier.url, token, id, phase, { timeoutMs: 300_000 });
 
   async function buildLog(id: string): Promise<string> {
     const reply = await request(`${atelier.url}/api/v1/workspaces/${id}/build-log`, {
@@ -211,6 +216,13 @@ describe('images built from the repository', {
     timeout: 600_000,
   }, async () => {
     const id = await create('devcontainer-image');
+    // the start page shows the build as it happens
+    await page.goto(`${atelier.url}/start/${id}`);
+    await page
+      .getByTestId('build-log-output')
+      .filter({ hasText: 'installing 1 feature(s)' })
+      .waitFor({ timeout: 120_000 });
+    await screenshot(page, 'images-build-log-live');
     const ws = await waitFor(id, 'running');
     const log = await buildLog(id);
     assert.match(log, /installing 1 feature\(s\): \.\/\.devcontainer\/greeter/);
@@ -246,6 +258,11 @@ describe('images built from the repository', {
       if (!failed) await new Promise((r) => setTimeout(r, 200));
     }
     assert.match(failed, /the image build failed: .*exit 7/);
+    // the start page keeps the log of the failed build next to the failure
+    await page.goto(`${atelier.url}/start/${id}`);
+    await page.getByTestId('start-error').waitFor();
+    await page.getByTestId('build-log-output').filter({ hasText: 'compiling the toolchain' }).waitFor();
+    await screenshot(page, 'images-build-failed');
     const log = await buildLog(id);
     assert.match(log, /compiling the toolchain/);
     assert.match(log, /the image build failed/);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AtelierProcess } from './harness/atelier.js';
 import { createRepo, type GitServer, startGitServer } from './harness/git-server.js';
-import { api } from './harness/http.js';
+import { api, waitForPhase } from './harness/http.js';
 import { podmanExec } from './harness/tree.js';
 
 interface Ws {
@@ -38,15 +38,8 @@ after(async () => {
   await git?.close();
 });
 
-async function waitFor(id: string, phase: string): Promise<Ws> {
-  for (let i = 0; i < 600; i++) {
-    const ws = await api<Ws>(atelier.url, token, 'GET', `/api/v1/workspaces/${id}`);
-    if (ws.instance?.failed) throw new Error(ws.instance.failed);
-    if (ws.instance?.phase === phase) return ws;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${id} did not reach ${phase}`);
-}
+const waitFor = (id: string, phase: string) =>
+  waitForPhase<Ws>(atelier.url, token, id, phase, { timeoutMs: 120_000 });
 
 /** The logs the task wrote, once its command has run `runs` times. */
 async function logs(container: string, runs: number): Promise<Record<string, string[]>> {

@@ -64,3 +64,29 @@ export async function api<T = unknown>(
   if (reply.status >= 400) throw new Error(`${method} ${path} → ${reply.status}: ${reply.body}`);
   return (reply.body ? JSON.parse(reply.body) : undefined) as T;
 }
+
+export interface WithPhase {
+  instance: { phase: string; failed: string | null } | null;
+}
+
+/**
+ * Polls GET /api/v1/workspaces/{id} until its latest instance is in `phase`; a failed start throws
+ * with its message (unless `failFast` is false: a stop that follows a failure is awaited too).
+ */
+export async function waitForPhase<T extends WithPhase>(
+  base: string,
+  token: string,
+  id: string,
+  phase: string,
+  opts: { timeoutMs?: number; pollMs?: number; failFast?: boolean } = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await api<T>(base, token, 'GET', `/api/v1/workspaces/${id}`);
+    if (last.instance?.phase === phase) return last;
+    if (last.instance?.failed && opts.failFast !== false) throw new Error(last.instance.failed);
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+  }
+  throw new Error(`workspace ${id} did not reach ${phase}; last: ${JSON.stringify(last?.instance)}`);
+}

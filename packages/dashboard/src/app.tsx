@@ -1,10 +1,10 @@
 // The app shell: asks the server whether setup is needed and who is signed in, then routes.
-import type { UserDto } from '@atelier/protocol';
+import { contextFromHash, type UserDto } from '@atelier/protocol';
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { type ApiError, api, setUnauthenticatedHandler, toApiError } from './api';
 import { ErrorMessage } from './components/error-message';
 import { Layout } from './components/layout';
-import { CreateFromHashPage, contextFromHash } from './pages/create-from-hash-page';
+import { CreateFromHashPage } from './pages/create-from-hash-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { SetupPage } from './pages/setup-page';
 import { SignInPage } from './pages/sign-in-page';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkoutFolder, parseContextUrl } from './context-url.js';
+import { checkoutFolder, contextFromHash, parseContextUrl } from './context-url.js';
 
 describe('parseContextUrl', () => {
   const ok: [
@@ -143,6 +143,29 @@ describe('parseContextUrl: the VAR=value,.../ prefix', () => {
         () => parseContextUrl(input),
         (e: Error & { code?: string }) => e.code === 'invalid_argument' && message.test(e.message),
       );
+    });
+  }
+});
+
+describe('contextFromHash (dashboard links https://<domain>/#<context>)', () => {
+  const cases: [string, string | undefined][] = [
+    ['#https://github.com/o/r', 'https://github.com/o/r'],
+    ['#https%3A%2F%2Fgithub.com%2Fo%2Fr', 'https://github.com/o/r'],
+    ['#FOO=bar,N=1/https://github.com/o/r', 'FOO=bar,N=1/https://github.com/o/r'],
+    // the prefix's own escapes are the server's to decode
+    ['#FOO=bar%2Fbaz/https://github.com/o/r', 'FOO=bar%2Fbaz/https://github.com/o/r'],
+    // refused later by the server, with its reason: the page shows it
+    ['#LD_PRELOAD=x/https://github.com/o/r', 'LD_PRELOAD=x/https://github.com/o/r'],
+    ['#file:///srv/repo', 'file:///srv/repo'],
+    ['', undefined],
+    ['#/workspaces', undefined],
+    ['#FOO=bar/not-a-url', undefined],
+    ['#https://github.com/o/r and more', undefined],
+    ['#https%3A%2F%2Fx%E0%A4%A', undefined],
+  ];
+  for (const [hash, expected] of cases) {
+    test(`${JSON.stringify(hash)} → ${expected ?? 'no context'}`, () => {
+      assert.equal(contextFromHash(hash), expected);
     });
   }
 });

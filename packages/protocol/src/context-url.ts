@@ -114,6 +114,26 @@ function parseRepositoryUrl(text: string): Omit<RepositoryContext, 'env'> {
 }
 
 /** The folder under /workspace the repository is cloned into. */
+/**
+ * The context a dashboard link carries after `#` (https://<domain>/#<context>): a repository URL,
+ * optionally behind the `VAR=value,.../` prefix and %-encoded as a whole. Undefined when it is
+ * no context at all (the dashboard then shows the workspace list); a context that the server
+ * will refuse (a blocked variable, say) is passed on, so that the refusal says why.
+ */
+export function contextFromHash(hash: string): string | undefined {
+  let text = hash.replace(/^#/, '').trim();
+  if (/^[^/]*%3A/i.test(text)) {
+    try {
+      text = decodeURIComponent(text);
+    } catch {
+      return undefined; // a malformed escape is no repository URL
+    }
+  }
+  const slash = text.indexOf('/');
+  const url = slash > 0 && text.slice(0, slash).includes('=') ? text.slice(slash + 1) : text;
+  return /^(https?|file):\/\/\S+$/i.test(url) && !/\s/.test(text) ? text : undefined;
+}
+
 export function checkoutFolder(ctx: Pick<RepositoryContext, 'repo'>): string {
   const cleaned = (ctx.repo ?? 'repo').replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[.-]+/, '');
   return cleaned.length > 0 ? cleaned : 'repo';

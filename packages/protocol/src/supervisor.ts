@@ -45,6 +45,8 @@ export const supervisorConfigSchema = z.object({
   env: z.record(z.string(), z.string()).default({}),
   /** the workspace's tasks (.gitpod.yml tasks, devcontainer lifecycle commands), run once content is ready */
   tasks: z.array(taskConfigSchema).default([]),
+  /** a headless start (a prebuild): tasks run `before && init && prebuild` and end */
+  headless: z.boolean().optional(),
 });
 export type SupervisorConfig = z.infer<typeof supervisorConfigSchema>;
 

@@ -68,7 +68,7 @@ export async function startSupervisor(
     cwd: () => (existsSync(checkout) ? checkout : root),
     logger,
   });
-  const tasks = new Tasks(config.tasks, terminals, logger);
+  const tasks = new Tasks(config.tasks, terminals, logger, config.headless === true);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const ctx: ApiContext = {
     config,

@@ -5,19 +5,6 @@ import { ErrorMessage } from '../components/error-message';
 import { Link, navigate, useTitle } from '../router';
 import { useAction } from '../use-action';
 
-/** The repository URL in a location hash ("#https://host/a/b", also percent-encoded), if it holds one. */
-export function contextFromHash(hash: string): string | undefined {
-  let text = hash.replace(/^#/, '').trim();
-  if (/^[a-z]+%3A/i.test(text)) {
-    try {
-      text = decodeURIComponent(text);
-    } catch {
-      return undefined; // a malformed escape is no repository URL; the workspace list is shown
-    }
-  }
-  return /^(https?|file):\/\/\S+$/i.test(text) ? text : undefined;
-}
-
 export function CreateFromHashPage({ contextUrl }: { contextUrl: string }) {
   useTitle('New workspace');
   const action = useAction();

@@ -14,4 +14,5 @@ export {
 } from './ports.js';
 export { type ConfigProblem, configError, formatProblem, insideWorkspace } from './problems.js';
 export { configCandidates, GITPOD_YML, loadWorkspaceConfig } from './select.js';
+export { parseStoredConfig } from './stored.js';
 export * from './types.js';

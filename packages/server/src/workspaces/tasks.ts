@@ -3,6 +3,7 @@
 import type { Instance, User } from '@atelier/db';
 import {
   AppError,
+  parseStoredConfig,
   type TaskConfig,
   taskLogStream,
   type WorkspaceId,
@@ -12,7 +13,6 @@ import {
 import { SupervisorClient } from '@atelier/ws-manager';
 import type { Deps } from '../app-env.js';
 import type { WorkspaceService } from './service.js';
-import { storedConfig } from './stored-config.js';
 
 export class TaskService {
   constructor(
@@ -57,7 +57,7 @@ export class TaskService {
   private async latest(user: User, id: WorkspaceId) {
     const workspace = await this.workspaces.owned(user, id);
     const instance = await this.deps.repos.instances.latestForWorkspace(id);
-    return { instance, configured: storedConfig(workspace)?.tasks ?? [] };
+    return { instance, configured: parseStoredConfig(workspace)?.tasks ?? [] };
   }
 
   /** The running instance's supervisor; undefined when the instance does not run. */

@@ -1,15 +1,19 @@
 // The workspace's tasks, as Gitpod runs them: each in its own terminal, named after the task, once
 // content is ready. A fresh start runs `before && init && command`; a start from a backup skips
-// init (its results are in the backup): `before && command`.
+// init (its results are in the backup): `before && command`; a headless start (a prebuild) runs
+// `before && init && prebuild` and its terminal ends with it, so its exit code is the task's.
 import { AppError, type ContentSource, type TaskConfig, type TaskStatus } from '@atelier/protocol';
 import type { Logger } from '../log.js';
 import type { Terminal } from '../terminals/terminal.js';
 import type { Terminals } from '../terminals/terminals.js';
 
 /** The shell script of one task for a start whose content came from `source`. */
-export function taskScript(task: TaskConfig, source: ContentSource): string {
-  const stages =
-    source === 'from-backup' ? [task.before, task.command] : [task.before, task.init, task.command];
+export function taskScript(task: TaskConfig, source: ContentSource, headless = false): string {
+  const stages = headless
+    ? [task.before, task.init, task.prebuild]
+    : source === 'from-backup'
+      ? [task.before, task.command]
+      : [task.before, task.init, task.command];
   // each stage in braces on lines of its own, so multi-line stages and comments keep their meaning
   return stages
     .filter((s): s is string => s !== undefined && s.trim() !== '')
@@ -28,6 +32,7 @@ export class Tasks {
     private readonly configs: readonly TaskConfig[],
     private readonly terminals: Terminals,
     private readonly logger: Logger,
+    private readonly headless = false,
   ) {
     this.running = configs.map(() => undefined);
   }
@@ -38,7 +43,13 @@ export class Tasks {
       if (this.running[index]) return;
       const info = this.terminals.open(
         { cols: 120, rows: 30 },
-        { title: task.name, script: taskScript(task, source), env: task.env },
+        {
+          title: task.name,
+          script: taskScript(task, source, this.headless),
+          env: task.env,
+          // a person works on in a task's terminal; a headless task's terminal ends with it
+          keepShell: !this.headless,
+        },
       );
       this.running[index] = this.terminals.get(info.alias);
       this.logger.info({ task: task.name, index, alias: info.alias, source }, 'task started');

@@ -23,7 +23,9 @@ export class Terminals {
    */
   open(
     size: { cols: number; rows: number },
-    task: { title: string; script: string; env: Record<string, string> } | undefined = undefined,
+    task:
+      | { title: string; script: string; env: Record<string, string>; keepShell?: boolean }
+      | undefined = undefined,
   ): TerminalInfo {
     const alias = `t${++this.counter}`;
     const cwd = this.opts.cwd();
@@ -32,7 +34,9 @@ export class Terminals {
       alias,
       ...(task ? { title: task.title } : {}),
       shell,
-      args: task ? ['-l', '-c', `${task.script}\nexec ${shell} -l`] : ['-l'],
+      args: task
+        ? ['-l', '-c', task.keepShell === false ? task.script : `${task.script}\nexec ${shell} -l`]
+        : ['-l'],
       cwd,
       env: task ? { ...this.opts.env, ...task.env } : this.opts.env,
       cols: size.cols,

@@ -6,9 +6,8 @@ import {
   type ContentInit,
   checkoutFolder,
   parseContextUrl,
+  parseStoredConfig,
   type SupervisorConfig,
-  type WorkspaceConfig,
-  workspaceConfigSchema,
   workspaceUrl,
 } from '@atelier/protocol';
 import { errorMessage, type LifecycleContext, runtimeRecord, sleep, supervisorOf } from '../context.js';
@@ -76,7 +75,7 @@ export const IMAGE_BUILD_LOG = 'image-build';
 async function resolveImage(ctx: LifecycleContext, instance: Instance): Promise<Instance> {
   const workspace = await ctx.repos.workspaces.get(instance.workspaceId);
   if (!workspace) throw new AppError('not_found', `workspace ${instance.workspaceId} was deleted`);
-  const wsConfig = storedConfig(workspace);
+  const wsConfig = parseStoredConfig(workspace);
   if (!wsConfig) return instance;
   let current = instance;
   const log = new LogWriter(ctx, instance.id, IMAGE_BUILD_LOG, (line) => void progress(ctx, current, line));
@@ -203,19 +202,6 @@ async function createAndStart(ctx: LifecycleContext, instance: Instance): Promis
   }
 }
 
-/** The configuration read from the repository when the workspace was made (none before issue 3). */
-function storedConfig(workspace: Workspace): WorkspaceConfig | undefined {
-  if (workspace.config === null) return undefined;
-  const parsed = workspaceConfigSchema.safeParse(JSON.parse(workspace.config));
-  if (!parsed.success) {
-    throw new AppError(
-      'internal',
-      `the stored configuration of workspace ${workspace.id} is not valid: ${parsed.error.issues[0]?.message}`,
-    );
-  }
-  return parsed.data;
-}
-
 async function workspaceSpec(
   ctx: LifecycleContext,
   workspace: Workspace,
@@ -223,7 +209,7 @@ async function workspaceSpec(
   user: string,
 ): Promise<WorkspaceSpec> {
   const repo = parseContextUrl(workspace.cloneUrl);
-  const wsConfig = storedConfig(workspace);
+  const wsConfig = parseStoredConfig(workspace);
   const checkoutLocation = `/workspace/${wsConfig?.checkoutLocation || checkoutFolder(repo)}`;
   const contentInit: ContentInit =
     instance.contentSource === 'backup'
