@@ -1,5 +1,6 @@
 // A repository's .gitpod.yml on Podman: its tasks run in the workspace; init runs on the first
-// start and not after a restart from the backup, before and command run on both.
+// start and not after a restart from the backup, before and command run on both; gitConfig and
+// additionalRepositories are honoured by the clone.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AtelierProcess } from './harness/atelier.js';
@@ -27,8 +28,13 @@ before(async () => {
       '    init: echo init >> init.log',
       '    command: echo "command $GREETING $TASK_ONLY" >> command.log',
       '    env: { TASK_ONLY: yes }',
+      'gitConfig: { atelier.origin: gitpod-yml }',
+      'additionalRepositories:',
+      `  - url: ${git.url}/library.git`,
+      '    checkoutLocation: deps/library',
     ].join('\n'),
   });
+  createRepo(git.root, 'library', { 'LIBRARY.md': 'the library\n' });
   atelier = await AtelierProcess.start({ name: 'tasks' });
   token = await atelier.createUser('tasks-user');
 });
@@ -76,6 +82,15 @@ test('tasks: init on the first start only; before and command on every start', {
     init: ['init'],
     command: ['command hello yes'],
   });
+  // gitConfig went into the clone; the additional repository is checked out next to it
+  assert.equal(
+    await podmanExec(
+      `atelier-ws-${ws.instance?.id}`,
+      'gitpod',
+      'git -C /workspace/tasks config atelier.origin && cat /workspace/deps/library/LIBRARY.md',
+    ),
+    'gitpod-yml\nthe library\n',
+  );
   await api(atelier.url, token, 'POST', `/api/v1/workspaces/${id}/stop`);
   await waitFor(id, 'stopped');
   await api(atelier.url, token, 'POST', `/api/v1/workspaces/${id}/start`);

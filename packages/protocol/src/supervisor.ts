@@ -21,8 +21,17 @@ export const gitRefSchema = z
   .refine((r) => !r.startsWith('-'));
 
 export const contentInitSchema = z.discriminatedUnion('kind', [
-  /** shallow clone of cloneUrl at ref (branch, tag or commit; default branch when absent) */
-  z.object({ kind: z.literal('git'), cloneUrl: z.string().min(1), ref: gitRefSchema.optional() }),
+  /**
+   * shallow clone of cloneUrl at ref (branch, tag or commit; default branch when absent) with
+   * `git clone --config` pairs, then the additional repositories, each in its folder below /workspace
+   */
+  z.object({
+    kind: z.literal('git'),
+    cloneUrl: z.string().min(1),
+    ref: gitRefSchema.optional(),
+    gitConfig: z.record(z.string(), z.string()).optional(),
+    additional: z.array(z.object({ cloneUrl: z.string().min(1), location: z.string().min(1) })).optional(),
+  }),
   /** the manager imports a backup and then calls POST /_supervisor/v1/content/ready */
   z.object({ kind: z.literal('backup') }),
   z.object({ kind: z.literal('empty') }),

@@ -157,7 +157,6 @@ const rows: { name: string; yml: string; expected: Expected }[] = [
             message: "'jetbrains' is accepted but ignored: Atelier offers VS Code and SSH",
           },
           { file: '.gitpod.yml', message: "'mainConfiguration' is accepted but not used yet" },
-          { file: '.gitpod.yml', message: "'additionalRepositories' are accepted but not cloned yet" },
         ],
       },
     },

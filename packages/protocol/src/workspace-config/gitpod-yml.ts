@@ -207,7 +207,6 @@ function toWorkspaceConfig(
   if (yml.experimentalNetwork !== undefined) warn("'experimentalNetwork' is deprecated and ignored");
   if (yml.jetbrains) warn("'jetbrains' is accepted but ignored: Atelier offers VS Code and SSH");
   if (yml.mainConfiguration) warn("'mainConfiguration' is accepted but not used yet");
-  if (yml.additionalRepositories?.length) warn("'additionalRepositories' are accepted but not cloned yet");
 
   const checkoutLocation = below(['checkoutLocation'], yml.checkoutLocation);
   const workspaceLocation = below(['workspaceLocation'], yml.workspaceLocation);

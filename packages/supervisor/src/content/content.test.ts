@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,44 @@ describe('Content', () => {
     const marker = JSON.parse(readFileSync(readyFile, 'utf8')) as { source: string; at: string };
     assert.equal(marker.source, 'from-other');
     assert.ok(!Number.isNaN(Date.parse(marker.at)));
+  });
+
+  it('clones with the gitConfig pairs, then each additional repository in its own folder', async () => {
+    const other = makeRepo(join(dir, 'other'));
+    const { content, checkout, root } = setup({
+      kind: 'git',
+      cloneUrl: repo.url,
+      gitConfig: { 'core.autocrlf': 'input', 'atelier.test': 'from-gitpod-yml' },
+      additional: [
+        { cloneUrl: other.url, location: 'other' },
+        { cloneUrl: `${other.url}`, location: 'nested/again' },
+      ],
+    });
+    await content.start();
+    assert.equal(content.status.error, null);
+    const config = (key: string, at: string) =>
+      execFileSync('git', ['-C', at, 'config', '--get', key], { encoding: 'utf8' }).trim();
+    assert.equal(config('atelier.test', checkout), 'from-gitpod-yml');
+    assert.equal(config('core.autocrlf', checkout), 'input');
+    assert.equal(readFileSync(join(root, 'other/README.md'), 'utf8'), 'two\n');
+    assert.equal(readFileSync(join(root, 'nested/again/README.md'), 'utf8'), 'two\n');
+    assert.throws(() => config('atelier.test', join(root, 'other')), 'gitConfig is for the main checkout');
+  });
+
+  it('gitConfig pairs also apply to a checkout of a commit id', async () => {
+    const { content, checkout } = setup({
+      kind: 'git',
+      cloneUrl: repo.url,
+      ref: repo.first,
+      gitConfig: { 'atelier.test': 'commit' },
+    });
+    await content.start();
+    assert.equal(content.status.error, null);
+    assert.equal(
+      execFileSync('git', ['-C', checkout, 'config', '--get', 'atelier.test'], { encoding: 'utf8' }).trim(),
+      'commit',
+    );
+    assert.equal(readFileSync(join(checkout, 'README.md'), 'utf8'), 'one\n');
   });
 
   it('skips initialization when the marker exists (restarted container)', async () => {

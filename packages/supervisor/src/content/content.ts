@@ -46,7 +46,15 @@ export class Content {
       }
       switch (init.kind) {
         case 'git':
-          await this.clone(init.cloneUrl, init.ref);
+          await this.clone(init.cloneUrl, init.ref, this.opts.checkout, init.gitConfig);
+          for (const extra of init.additional ?? []) {
+            await this.clone(
+              extra.cloneUrl,
+              undefined,
+              `${this.opts.workspaceRoot}/${extra.location}`,
+              undefined,
+            );
+          }
           await this.ready('from-other');
           return;
         case 'empty':
@@ -108,24 +116,35 @@ export class Content {
     this.abort.abort();
   }
 
-  private async clone(cloneUrl: string, ref: string | undefined): Promise<void> {
-    const { checkout, workspaceRoot, logger } = this.opts;
-    if (dirname(checkout) === checkout || !checkout.startsWith(`${workspaceRoot}/`)) {
+  private async clone(
+    cloneUrl: string,
+    ref: string | undefined,
+    checkout: string,
+    config: Record<string, string> | undefined,
+  ): Promise<void> {
+    const { workspaceRoot, logger } = this.opts;
+    if (
+      dirname(checkout) === checkout ||
+      !checkout.startsWith(`${workspaceRoot}/`) ||
+      checkout.includes('/../')
+    ) {
       throw new AppError('invalid_argument', `the checkout location must be a folder below ${workspaceRoot}`);
     }
     // no marker: anything here is a clone interrupted by a restart, so start afresh
     await rm(checkout, { recursive: true, force: true });
     const started = Date.now();
     logger.info({ cloneUrl: redact(cloneUrl), ref: ref ?? null, checkout }, 'cloning');
+    this.update({ progress: `cloning ${redact(cloneUrl)}` });
     await cloneRepository({
       cloneUrl,
       ref,
       dir: checkout,
       home: this.opts.home,
+      config,
       signal: this.abort.signal,
       onProgress: (line) => this.update({ progress: line }),
     });
-    logger.info({ ms: Date.now() - started }, 'clone done');
+    logger.info({ ms: Date.now() - started, checkout }, 'clone done');
   }
 
   private async ready(source: ContentSource): Promise<void> {

@@ -13,6 +13,8 @@ export interface CloneRequest {
   dir: string;
   /** HOME for git (the workspace user's home, for ~/.gitconfig and credentials) */
   home: string;
+  /** `git clone --config` pairs (.gitpod.yml gitConfig): kept in the clone's .git/config */
+  config?: Record<string, string> | undefined;
   onProgress: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -31,16 +33,22 @@ export async function cloneRepository(req: CloneRequest): Promise<void> {
 async function clone(req: CloneRequest, globalConfig: string | undefined): Promise<void> {
   const git = (args: string[], cwd: string) => runGit(args, cwd, req, globalConfig);
   await mkdir(dirname(req.dir), { recursive: true });
+  const config = Object.entries(req.config ?? {});
   if (req.ref && COMMIT.test(req.ref)) {
     await mkdir(req.dir, { recursive: true });
     await git(['init', '--quiet'], req.dir);
+    for (const [key, value] of config) await git(['config', '--', key, value], req.dir);
     await git(['remote', 'add', 'origin', '--', req.cloneUrl], req.dir);
     await git(['fetch', '--depth=1', '--progress', 'origin', req.ref], req.dir);
     await git(['checkout', '--quiet', '--detach', 'FETCH_HEAD'], req.dir);
     return;
   }
   const branch = req.ref ? ['--branch', req.ref] : [];
-  await git(['clone', '--depth=1', ...branch, '--progress', '--', req.cloneUrl, req.dir], dirname(req.dir));
+  const configArgs = config.flatMap(([key, value]) => ['--config', `${key}=${value}`]);
+  await git(
+    ['clone', '--depth=1', ...branch, ...configArgs, '--progress', '--', req.cloneUrl, req.dir],
+    dirname(req.dir),
+  );
 }
 
 /**

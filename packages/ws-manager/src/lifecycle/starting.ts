@@ -218,6 +218,30 @@ async function workspaceSpec(
           kind: 'git',
           cloneUrl: cloneUrlInWorkspace(ctx, workspace.cloneUrl),
           ...(workspace.ref ? { ref: workspace.ref } : {}),
+          gitConfig: wsConfig?.gitConfig ?? {},
+          additional: (wsConfig?.additionalRepositories ?? []).map((extra) => {
+            const other = parseContextUrl(extra.url);
+            // a repository's file may not mount paths of this machine into the workspace
+            if (other.kind === 'file') {
+              throw new AppError(
+                'invalid_argument',
+                `additionalRepositories: ${extra.url} is a path on the server; give an http(s) or ssh URL`,
+              );
+            }
+            const location = extra.checkoutLocation || checkoutFolder(other);
+            const taken = `/workspace/${location}`;
+            if (
+              checkoutLocation === taken ||
+              checkoutLocation.startsWith(`${taken}/`) ||
+              taken.startsWith(`${checkoutLocation}/`)
+            ) {
+              throw new AppError(
+                'invalid_argument',
+                `additionalRepositories: ${extra.url} would be checked out at ${taken}, where the workspace's own checkout is; give it a checkoutLocation of its own`,
+              );
+            }
+            return { cloneUrl: cloneUrlInWorkspace(ctx, other.cloneUrl), location };
+          }),
         };
   const config: SupervisorConfig = {
     workspaceId: workspace.id,
@@ -225,7 +249,8 @@ async function workspaceSpec(
     ownerId: workspace.ownerId,
     token: ctx.secrets.open(instance.supervisorTokenSealed),
     workspaceUrl: workspaceUrl(ctx.urls, workspace.id),
-    user,
+    // devcontainer remoteUser: tasks and terminals run as that user instead of the image's
+    user: wsConfig?.user ?? user,
     checkoutLocation,
     contentInit,
     env: await workspaceEnvironment(ctx, {
