@@ -27,6 +27,8 @@ function atelierCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result
   });
 }
 
+const NONCE = `${Date.now()}`;
+
 describe('atelier command line', { timeout: 300_000 }, () => {
   let git: GitServer;
   let atelier: AtelierProcess;
@@ -35,6 +37,11 @@ describe('atelier command line', { timeout: 300_000 }, () => {
   before(async () => {
     git = await startGitServer();
     createRepo(git.root, 'tool', { 'README.md': 'cli\n' });
+    // a new Dockerfile each run, so that no image of an earlier run is found in the engine's store
+    createRepo(git.root, 'built', {
+      '.gitpod.yml': 'image:\n  file: .gitpod.Dockerfile\n',
+      '.gitpod.Dockerfile': `FROM localhost/atelier-workspace:bookworm\nRUN echo "cli-build-${NONCE} $((6*7))"\n`,
+    });
     atelier = await AtelierProcess.start({ name: 'cli' });
     token = await atelier.createUser('cli-user');
   });
@@ -89,5 +96,16 @@ describe('atelier command line', { timeout: 300_000 }, () => {
     const noToken = await atelierCli(['workspace', 'list'], { ATELIER_TOKEN: '', ATELIER_URL: atelier.url });
     assert.equal(noToken.code, 2);
     assert.match(noToken.stderr, /ATELIER_TOKEN/);
+  });
+
+  test('workspace create --wait prints the image build as it happens', async () => {
+    const env = { ATELIER_TOKEN: token, ATELIER_URL: atelier.url };
+    const created = await atelierCli(['workspace', 'create', `${git.url}/built.git`, '--wait'], env);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stderr, /building/);
+    assert.match(created.stderr, new RegExp(`cli-build-${NONCE} 42`), "the RUN step's output is in the log");
+    assert.match(created.stderr, /running/);
+    const id = created.stdout.trim().split('\n')[0] as string;
+    assert.equal((await atelierCli(['workspace', 'delete', id], env)).code, 0);
   });
 });
