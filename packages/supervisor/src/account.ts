@@ -44,6 +44,14 @@ export function currentAccount(): Account {
 }
 
 /**
+ * The current user with a home folder of its own (empty): for tests, whose login shells must not
+ * run the machine user's profile (a pyenv rehash there can wait a minute for a stale lock).
+ */
+export function isolatedAccount(home: string): Account {
+  return { ...currentAccount(), home };
+}
+
+/**
  * Run as root only: gives the volume root and its .gitpod folder to the user when root owns them,
  * then drops root for good, so the supervisor and every process it starts run as the user.
  */

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SUPERVISOR_TOKEN_HEADER, supervisorConfigSchema } from '@atelier/protocol';
 import { type Browser, chromium } from 'playwright-core';
+import { isolatedAccount } from './account.js';
 import { type RunningSupervisor, startSupervisor } from './supervisor.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -82,6 +83,7 @@ describe('terminal page in Chromium', { skip }, () => {
       port: 0,
       workspaceRoot: dir,
       frontendDir: join(packageDir, 'dist/frontend'),
+      account: isolatedAccount(mkdtempSync(join(dir, 'home-'))),
     });
     proxy = tokenProxy(sup.port);
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import {
   TUNNEL_PROTOCOL,
 } from '@atelier/protocol';
 import WebSocket from 'ws';
+import { isolatedAccount } from './account.js';
 import { makeRepo } from './content/repo-fixture.js';
 import { type RunningSupervisor, startSupervisor } from './supervisor.js';
 
@@ -37,7 +38,14 @@ interface Harness {
 }
 
 async function harness(dir: string, config: SupervisorConfig): Promise<Harness> {
-  const sup = await startSupervisor(config, { host: '127.0.0.1', port: 0, workspaceRoot: dir });
+  const home = join(dir, '.home');
+  mkdirSync(home, { recursive: true });
+  const sup = await startSupervisor(config, {
+    host: '127.0.0.1',
+    port: 0,
+    workspaceRoot: dir,
+    account: isolatedAccount(home),
+  });
   return {
     sup,
     call: (path, init = {}) => {

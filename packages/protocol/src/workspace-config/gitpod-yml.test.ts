@@ -162,6 +162,20 @@ const rows: { name: string; yml: string; expected: Expected }[] = [
     },
   },
   {
+    name: 'a port that is a word says what a port may be',
+    yml: 'ports:\n  - port: web\n',
+    expected: {
+      problems: [
+        {
+          line: 2,
+          column: 11,
+          path: 'ports[0].port',
+          message: /^expected a port number \(1-65535\) or a range such as 3000-3999$/,
+        },
+      ],
+    },
+  },
+  {
     name: 'an unknown top-level key names the key and what is allowed',
     yml: 'image: node\ntask:\n  - command: x\n',
     expected: {

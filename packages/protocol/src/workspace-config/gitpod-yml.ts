@@ -30,7 +30,7 @@ const portSchema = z.strictObject({
   port: z.union(
     [
       z.number().int(PORT_MESSAGE).min(1, PORT_MESSAGE).max(65535, PORT_MESSAGE),
-      z.string().regex(PORT_RANGE),
+      z.string().regex(PORT_RANGE, PORT_MESSAGE),
     ],
     { error: PORT_MESSAGE },
   ),
@@ -106,7 +106,11 @@ export function parseGitpodYml(text: string, file = '.gitpod.yml'): WorkspaceCon
     const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
     problems.push({ file, line: pos?.line ?? 0, column: pos?.col ?? 0, path: formatPath(path), message });
   };
-  for (const e of doc.errors) at(e.pos[0], [], e.message.split('\n')[0] ?? e.message);
+  // the parser's first line, without its own "at line L, column C:" (the problem starts with that)
+  for (const e of doc.errors) {
+    const first = e.message.split('\n')[0] ?? e.message;
+    at(e.pos[0], [], first.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, ''));
+  }
   if (problems.length) throw configError(problems);
 
   const raw: unknown = doc.toJS() ?? {};
