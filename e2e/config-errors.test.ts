@@ -153,6 +153,7 @@ test('with both files, the start page says that .gitpod.yml wins and shows the t
 
   // the start page opens the workspace once it runs; opened again, it stays and shows the tasks
   await waitFor(id, 'running');
+  await page.waitForURL(new RegExp(`^http://${id}\\.ws\\.localhost`), { timeout: 30_000 });
   await page.goto(`${atelier.url}/start/${id}`);
   await page.getByTestId('config-warnings').waitFor();
   const text = await until(

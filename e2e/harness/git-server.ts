@@ -92,5 +92,7 @@ export function createRepo(
   const bare = join(root, `${name}.git`);
   execFileSync('git', ['clone', '-q', '--bare', work, bare]);
   execFileSync('git', ['config', 'http.receivepack', 'true'], { cwd: bare });
+  // as GitHub and GitLab do: clients may fetch without blobs (config files, image cache checks)
+  execFileSync('git', ['config', 'uploadpack.allowFilter', 'true'], { cwd: bare });
   return bare;
 }

@@ -116,7 +116,8 @@ export class EngineImageBuilder implements ImageResolver {
   private async resolveBuilt(request: ImageRequest, hooks: ImageHooks): Promise<ResolvedImage> {
     const at = request.revision ? request.revision.slice(0, 12) : (request.ref ?? 'the default branch');
     hooks.log(`reading ${request.cloneUrl} at ${at}\n`);
-    const source = await SourceCheckout.fetch(request);
+    const source = await SourceCheckout.fetch(request, { treesOnly: true });
+    let files: SourceCheckout | undefined;
     try {
       const plan = await this.plan(request, source, hooks.signal);
       if (await this.isCached(plan.tag, hooks.signal)) {
@@ -134,7 +135,9 @@ export class EngineImageBuilder implements ImageResolver {
       try {
         const started = Date.now();
         hooks.log(`building ${plan.tag} (content hash ${plan.hash.slice(0, 12)})\n`);
-        await this.build(request, plan, source, hooks, signal);
+        // the files now, of the very commit that was hashed
+        files = await SourceCheckout.fetch({ cloneUrl: request.cloneUrl, revision: source.commit });
+        await this.build(request, plan, files, hooks, signal);
         if (this.opts.registry.external) await this.push(plan.tag, hooks, signal);
         hooks.log(`image ready after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       } catch (e) {
@@ -151,6 +154,7 @@ export class EngineImageBuilder implements ImageResolver {
       return { ref: plan.tag, built: true, hash: plan.hash };
     } finally {
       await source.dispose();
+      await files?.dispose();
     }
   }
 
@@ -263,6 +267,7 @@ export class EngineImageBuilder implements ImageResolver {
           user: info?.user ?? 'root',
           remoteUser: request.remoteUser,
           features: plan.features,
+          files: source,
           signal,
         });
         await writeFile(join(ctx, own, 'Dockerfile'), dockerfile);

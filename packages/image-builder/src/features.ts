@@ -15,7 +15,8 @@ export interface ResolvedFeature {
   /** git tree id (local) or manifest digest (OCI) */
   contentId: string;
   options: Record<string, string | boolean>;
-  fetchInto(dest: string, signal?: AbortSignal): Promise<void>;
+  /** writes the feature's files into `dest`; a local one from `files`, the checkout with blobs */
+  fetchInto(dest: string, files: SourceCheckout, signal?: AbortSignal): Promise<void>;
 }
 
 const LAYER_TYPES = new Set([
@@ -43,7 +44,7 @@ export async function resolveFeature(
       label: `./${path}`,
       contentId: `git:${tree}`,
       options: feature.options,
-      fetchInto: (dest) => source.extract(path, dest),
+      fetchInto: (dest, files) => files.extract(path, dest),
     };
   }
   const ref = parseImageReference(feature.source.ref);
@@ -54,7 +55,7 @@ export async function resolveFeature(
     label: feature.source.ref,
     contentId: manifest.digest,
     options: feature.options,
-    async fetchInto(dest, fetchSignal) {
+    async fetchInto(dest, _files, fetchSignal) {
       const blob = await registry.blob(ref, layer.digest, fetchSignal);
       const file = `${dest}.tar`;
       await writeFile(file, blob);
@@ -101,6 +102,7 @@ export async function featuresDockerfile(opts: {
   user: string;
   remoteUser: string | undefined;
   features: ResolvedFeature[];
+  files: SourceCheckout;
   signal?: AbortSignal;
 }): Promise<string> {
   const lines = [`FROM ${opts.base}`, 'USER root'];
@@ -108,7 +110,7 @@ export async function featuresDockerfile(opts: {
   for (const [n, feature] of opts.features.entries()) {
     const dest = join(opts.buildDir, opts.folder, String(n));
     await mkdir(dest, { recursive: true });
-    await feature.fetchInto(dest, opts.signal);
+    await feature.fetchInto(dest, opts.files, opts.signal);
     const metaText = await readFile(join(dest, 'devcontainer-feature.json'), 'utf8').catch(() => {
       throw new AppError(
         'failed_precondition',

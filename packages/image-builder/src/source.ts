@@ -37,8 +37,14 @@ export class SourceCheckout {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Fetches the one commit (depth 1, with its files) of `source`. */
-  static async fetch(source: RepositorySource, opts: { timeoutMs?: number } = {}): Promise<SourceCheckout> {
+  /**
+   * Fetches the one commit (depth 1) of `source`: with its files, or with `treesOnly` without them,
+   * which is all that naming the content takes (a repository's size does not slow the cache check).
+   */
+  static async fetch(
+    source: RepositorySource,
+    opts: { timeoutMs?: number; treesOnly?: boolean } = {},
+  ): Promise<SourceCheckout> {
     const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
     const dir = await mkdtemp(join(tmpdir(), 'atelier-build-src-'));
     const local = source.cloneUrl.startsWith('file:');
@@ -59,7 +65,16 @@ export class SourceCheckout {
     };
     try {
       await git(['init', '-q', '--bare']);
-      await git(['fetch', '-q', '--depth=1', '--', source.cloneUrl, source.revision ?? source.ref ?? 'HEAD']);
+      const filter = opts.treesOnly ? ['--filter=blob:none'] : [];
+      await git([
+        'fetch',
+        '-q',
+        '--depth=1',
+        ...filter,
+        '--',
+        source.cloneUrl,
+        source.revision ?? source.ref ?? 'HEAD',
+      ]);
       const commit = await git(['rev-parse', 'FETCH_HEAD^{commit}']);
       return new SourceCheckout(dir, commit, timeoutMs);
     } catch (e) {
@@ -70,15 +85,18 @@ export class SourceCheckout {
 
   /** The object id of a file (blob) or folder (tree) at the commit; undefined when there is none. */
   async objectId(path: string, kind: 'blob' | 'tree'): Promise<string | undefined> {
-    const spec = path === '' ? `${this.commit}^{tree}` : `${this.commit}:${path}`;
-    const result = await runGit(['-C', this.dir, 'rev-parse', '--verify', '-q', spec], {
+    if (path === '') {
+      const root = await runGit(['-C', this.dir, 'rev-parse', `${this.commit}^{tree}`], {
+        timeoutMs: this.timeoutMs,
+      });
+      return kind === 'tree' && root.code === 0 ? root.stdout.trim() : undefined;
+    }
+    // ls-tree names the entry from its tree, without reading the object (absent in a trees-only fetch)
+    const entry = await runGit(['-C', this.dir, 'ls-tree', this.commit, '--', path], {
       timeoutMs: this.timeoutMs,
     });
-    if (result.code !== 0) return undefined;
-    const type = await runGit(['-C', this.dir, 'cat-file', '-t', result.stdout.trim()], {
-      timeoutMs: this.timeoutMs,
-    });
-    return type.stdout.trim() === kind ? result.stdout.trim() : undefined;
+    const m = /^\d+ (blob|tree|commit) ([0-9a-f]+)\t/.exec(entry.stdout);
+    return entry.code === 0 && m?.[1] === kind ? m[2] : undefined;
   }
 
   /** The text of a file at the commit. */

@@ -24,6 +24,7 @@ export function makeRepo(
 ): string {
   const bare = join(root, `${name}.git`);
   git(root, 'init', '-q', '--bare', '-b', 'main', bare);
+  git(bare, 'config', 'uploadpack.allowFilter', 'true'); // as GitHub and GitLab: fetches without blobs
   if (options.empty) return bare;
   const work = mkdtempSync(join(tmpdir(), 'atelier-work-'));
   git(work, 'init', '-q', '-b', 'main');
