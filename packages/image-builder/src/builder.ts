@@ -25,7 +25,6 @@ import { packFolder } from './tar.js';
 
 /** Bumped when the way images are built changes, so that older cache entries are not used. */
 const BUILD_FORMAT = 1;
-export const HASH_LABEL = 'io.atelier.build-hash';
 /** Local name of built images when no registry is configured. */
 export const LOCAL_REPOSITORY = 'localhost/atelier-workspace-images';
 
@@ -248,7 +247,7 @@ export class EngineImageBuilder implements ImageResolver {
         const tag = plan.features.length > 0 ? `${LOCAL_REPOSITORY}:${plan.hash}-base` : plan.tag;
         await this.engineBuild(
           ctx,
-          { t: tag, dockerfile: `${own}/Dockerfile`, buildargs: args, target, hash: plan.hash },
+          { t: tag, dockerfile: `${own}/Dockerfile`, buildargs: args, target },
           hooks,
           signal,
         );
@@ -276,7 +275,7 @@ export class EngineImageBuilder implements ImageResolver {
         );
         await this.engineBuild(
           ctx,
-          { t: plan.tag, dockerfile: `${own}/Dockerfile`, buildargs: {}, hash: plan.hash },
+          { t: plan.tag, dockerfile: `${own}/Dockerfile`, buildargs: {} },
           hooks,
           signal,
         );
@@ -293,7 +292,6 @@ export class EngineImageBuilder implements ImageResolver {
       dockerfile: string;
       buildargs: Record<string, string>;
       target?: string | undefined;
-      hash: string;
     },
     hooks: ImageHooks,
     signal: AbortSignal,
@@ -309,7 +307,6 @@ export class EngineImageBuilder implements ImageResolver {
       dockerfile: opts.dockerfile,
       buildargs: opts.buildargs,
       ...(opts.target ? { target: opts.target } : {}),
-      labels: { [HASH_LABEL]: opts.hash },
       rm: true,
       forcerm: true,
       registryconfig,

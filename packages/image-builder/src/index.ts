@@ -3,7 +3,6 @@ export {
   contentHash,
   EngineImageBuilder,
   type EngineImageBuilderOptions,
-  HASH_LABEL,
   LOCAL_REPOSITORY,
 } from './builder.js';
 export { type GitResult, gitFailure, gitOptionsFor, runGit } from './git.js';
