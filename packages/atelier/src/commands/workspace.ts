@@ -170,6 +170,8 @@ async function follow(api: Api, id: string, goal: 'running' | 'stopped'): Promis
     const phase = ws.instance?.phase ?? 'stopped';
     if (phase === 'building' && goal === 'running')
       buildLog ??= followBuildLog(api, id).catch(() => undefined);
+    // the build's own output first, then the phases that came after it
+    if (buildLog && phase !== 'building') await buildLog;
     const line = `${((Date.now() - started) / 1000).toFixed(1)}s ${phase}${ws.instance?.message ? ` — ${ws.instance.message}` : ''}`;
     // while the build log streams, its lines say more than the phase's message
     if (line.replace(/^\S+ /, '') !== last && !(buildLog && phase === 'building'))

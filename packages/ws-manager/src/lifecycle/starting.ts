@@ -28,7 +28,8 @@ export async function driveStart(ctx: LifecycleContext, instance: Instance): Pro
           (line) => void progress(ctx, current, line),
           ctx.images.pullAuth(current.image),
         );
-        current = await transition(ctx, current, 'pending');
+        // the build's last line was the message; the next phases say their own
+        current = await transition(ctx, current, 'pending', { message: null });
         break;
       case 'pending':
         current = await transition(ctx, current, 'creating');
@@ -78,7 +79,7 @@ async function resolveImage(ctx: LifecycleContext, instance: Instance): Promise<
   const wsConfig = parseStoredConfig(workspace);
   if (!wsConfig) return instance;
   let current = instance;
-  const log = new LogWriter(ctx, instance.id, IMAGE_BUILD_LOG, (line) => void progress(ctx, current, line));
+  const log = new LogWriter(ctx, instance.id, IMAGE_BUILD_LOG, (line) => progress(ctx, current, line));
   try {
     const resolved = await ctx.images.resolve(
       {
@@ -121,13 +122,17 @@ class LogWriter {
     private readonly ctx: LifecycleContext,
     private readonly instanceId: Instance['id'],
     private readonly stream: string,
-    private readonly onLine: (line: string) => void,
+    private readonly onLine: (line: string) => Promise<void>,
   ) {}
+  private closed = false;
+  /** the phase message being written for the last line; awaited at close so none lands after */
+  private lastLine: Promise<void> = Promise.resolve();
 
   write(text: string): void {
+    if (this.closed) return;
     this.pending += text;
     const last = text.trimEnd().split('\n').pop()?.trim();
-    if (last) this.onLine(last);
+    if (last) this.lastLine = this.onLine(last).catch(() => undefined);
     this.timer ??= setTimeout(() => this.flush(), 250);
   }
 
@@ -146,9 +151,10 @@ class LogWriter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.flush();
-    await this.writing;
+    await Promise.all([this.writing, this.lastLine]);
   }
 }
 
