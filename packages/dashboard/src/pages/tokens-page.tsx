@@ -1,34 +1,22 @@
 // Personal access tokens for the CLI and scripts: create (shown once), list, revoke.
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type AccessToken, type ApiError, api, toApiError } from '../api';
+import { type FormEvent, useState } from 'react';
+import { type AccessToken, api } from '../api';
 import { ErrorMessage } from '../components/error-message';
 import { Field } from '../components/field';
 import { NewToken } from '../components/new-token';
 import { useTitle } from '../router';
 import { useAction } from '../use-action';
+import { useLoaded } from '../use-loaded';
 
 const when = (iso: string | null, none: string) => (iso ? new Date(iso).toLocaleString() : none);
 
 export function TokensPage() {
   useTitle('Access tokens');
-  const [tokens, setTokens] = useState<AccessToken[] | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const { data: tokens, error: loadError, reload } = useLoaded(api.listTokens);
   const [name, setName] = useState('');
   const [days, setDays] = useState('');
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const create = useAction();
-
-  const reload = useCallback(async () => {
-    try {
-      setTokens(await api.listTokens());
-      setLoadError(null);
-    } catch (e) {
-      setLoadError(toApiError(e));
-    }
-  }, []);
-  useEffect(() => {
-    void reload();
-  }, [reload]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

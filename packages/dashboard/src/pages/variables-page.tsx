@@ -1,35 +1,23 @@
 // The user's environment variables for workspaces: set (create or replace, by name and repository
 // pattern), list without values (they are write-only), delete.
 import type { UserEnvVarDto } from '@atelier/protocol';
-import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { type ApiError, api, toApiError } from '../api';
+import { type FormEvent, useRef, useState } from 'react';
+import { api } from '../api';
 import { ErrorMessage } from '../components/error-message';
 import { Field } from '../components/field';
 import { useTitle } from '../router';
 import { useAction } from '../use-action';
+import { useLoaded } from '../use-loaded';
 
 export function VariablesPage() {
   useTitle('Variables');
-  const [vars, setVars] = useState<UserEnvVarDto[] | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const { data: vars, error: loadError, reload } = useLoaded(api.listEnvVars);
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
   const [pattern, setPattern] = useState('*/*');
   const [saved, setSaved] = useState<string | null>(null);
   const form = useRef<HTMLFormElement>(null);
   const save = useAction();
-
-  const reload = useCallback(async () => {
-    try {
-      setVars(await api.listEnvVars());
-      setLoadError(null);
-    } catch (e) {
-      setLoadError(toApiError(e));
-    }
-  }, []);
-  useEffect(() => {
-    void reload();
-  }, [reload]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

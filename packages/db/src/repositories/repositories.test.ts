@@ -1,12 +1,9 @@
 // Users, sessions, access tokens, workspaces, backups and settings, on SQLite and on MariaDB.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { AppError, type UserId, type WorkspaceId } from '@atelier/protocol';
-import type { DatabaseHandle } from '../connect.js';
-import { migrateToLatest } from '../migrations/migrate.js';
 import { hashToken } from '../secrets.js';
-import { dialectTargets, TestClock } from '../testing/dialects.js';
-import { Repositories } from './repositories.js';
+import { dialectTargets, repositoriesFor, TestClock } from '../testing/dialects.js';
 
 const fixture = await dialectTargets();
 after(() => fixture.stop());
@@ -17,21 +14,14 @@ const isCode = (code: string) => (e: unknown) => e instanceof AppError && e.code
 for (const target of fixture.targets) {
   describe(`repositories on ${target.dialect}`, { skip: target.skip }, () => {
     const clock = new TestClock();
-    let handle: DatabaseHandle;
-    let repos: Repositories;
-    before(async () => {
-      handle = await target.open();
-      await migrateToLatest(handle.db);
-      repos = new Repositories(handle.db, clock.now);
-    });
-    after(() => handle?.close());
+    const db = repositoriesFor(target, clock);
 
     test('users: names are unique and case-insensitive, flags are booleans', async () => {
-      const before = await repos.users.count();
-      const alice = await repos.users.create({ name: 'Alice', passwordHash: 'h1', admin: true });
+      const before = await db.repos.users.count();
+      const alice = await db.repos.users.create({ name: 'Alice', passwordHash: 'h1', admin: true });
       assert.equal(alice.name, 'alice');
-      assert.deepEqual(await repos.users.findByName('ALICE'), alice);
-      assert.deepEqual(await repos.users.get(alice.id), {
+      assert.deepEqual(await db.repos.users.findByName('ALICE'), alice);
+      assert.deepEqual(await db.repos.users.get(alice.id), {
         id: alice.id,
         name: 'alice',
         passwordHash: 'h1',
@@ -40,26 +30,26 @@ for (const target of fixture.targets) {
         createdAt: clock.now().toISOString(),
       });
       await assert.rejects(
-        repos.users.create({ name: 'aLiCe', passwordHash: null, admin: false }),
+        db.repos.users.create({ name: 'aLiCe', passwordHash: null, admin: false }),
         (e: unknown) => isCode('conflict')(e) && /a user named alice exists/.test((e as Error).message),
       );
-      assert.equal(await repos.users.count(), before + 1);
-      assert.equal(await repos.users.get('00000000-0000-0000-0000-000000000000' as UserId), undefined);
-      const blocked = await repos.users.update(alice.id, { blocked: true, admin: false });
+      assert.equal(await db.repos.users.count(), before + 1);
+      assert.equal(await db.repos.users.get('00000000-0000-0000-0000-000000000000' as UserId), undefined);
+      const blocked = await db.repos.users.update(alice.id, { blocked: true, admin: false });
       assert.deepEqual([blocked.blocked, blocked.admin], [true, false]);
-      assert.ok((await repos.users.list()).some((u) => u.id === alice.id && u.blocked));
+      assert.ok((await db.repos.users.list()).some((u) => u.id === alice.id && u.blocked));
       await assert.rejects(
-        repos.users.update('00000000-0000-0000-0000-000000000000' as UserId, { admin: true }),
+        db.repos.users.update('00000000-0000-0000-0000-000000000000' as UserId, { admin: true }),
         isCode('not_found'),
       );
     });
 
     test('sessions: found until they expire by the clock, never for a blocked user', async () => {
-      const user = await repos.users.create({ name: 'sessions-user', passwordHash: null, admin: false });
+      const user = await db.repos.users.create({ name: 'sessions-user', passwordHash: null, admin: false });
       const tokenHash = hashToken('session-token');
       const expiresAt = new Date(clock.now().getTime() + HOUR).toISOString();
-      await repos.sessions.create({ tokenHash, userId: user.id, expiresAt });
-      const found = await repos.sessions.findValid(tokenHash);
+      await db.repos.sessions.create({ tokenHash, userId: user.id, expiresAt });
+      const found = await db.repos.sessions.findValid(tokenHash);
       assert.equal(found?.user.id, user.id);
       assert.equal(found?.user.admin, false);
       assert.deepEqual(found?.session, {
@@ -69,35 +59,35 @@ for (const target of fixture.targets) {
         expiresAt,
         lastSeenAt: clock.now().toISOString(),
       });
-      assert.equal(await repos.sessions.findValid(hashToken('other')), undefined);
+      assert.equal(await db.repos.sessions.findValid(hashToken('other')), undefined);
 
       clock.advance(HOUR / 2);
-      await repos.sessions.touch(tokenHash);
+      await db.repos.sessions.touch(tokenHash);
       assert.equal(
-        (await repos.sessions.findValid(tokenHash))?.session.lastSeenAt,
+        (await db.repos.sessions.findValid(tokenHash))?.session.lastSeenAt,
         clock.now().toISOString(),
       );
 
-      await repos.users.update(user.id, { blocked: true });
-      assert.equal(await repos.sessions.findValid(tokenHash), undefined);
-      await repos.users.update(user.id, { blocked: false });
-      assert.ok(await repos.sessions.findValid(tokenHash));
+      await db.repos.users.update(user.id, { blocked: true });
+      assert.equal(await db.repos.sessions.findValid(tokenHash), undefined);
+      await db.repos.users.update(user.id, { blocked: false });
+      assert.ok(await db.repos.sessions.findValid(tokenHash));
 
       clock.advance(HOUR / 2);
-      assert.equal(await repos.sessions.findValid(tokenHash), undefined, 'expired at expiresAt');
+      assert.equal(await db.repos.sessions.findValid(tokenHash), undefined, 'expired at expiresAt');
       const live = hashToken('live-session');
       const later = new Date(clock.now().getTime() + HOUR).toISOString();
-      await repos.sessions.create({ tokenHash: live, userId: user.id, expiresAt: later });
-      assert.ok((await repos.sessions.deleteExpired()) >= 1);
-      assert.ok(await repos.sessions.findValid(live));
-      await repos.sessions.delete(live);
-      assert.equal(await repos.sessions.findValid(live), undefined);
+      await db.repos.sessions.create({ tokenHash: live, userId: user.id, expiresAt: later });
+      assert.ok((await db.repos.sessions.deleteExpired()) >= 1);
+      assert.ok(await db.repos.sessions.findValid(live));
+      await db.repos.sessions.delete(live);
+      assert.equal(await db.repos.sessions.findValid(live), undefined);
     });
 
     test('access tokens: lookup by hash, expiry, and deletion scoped to the owner', async () => {
-      const owner = await repos.users.create({ name: 'token-owner', passwordHash: null, admin: false });
-      const other = await repos.users.create({ name: 'token-other', passwordHash: null, admin: false });
-      const forever = await repos.tokens.create({
+      const owner = await db.repos.users.create({ name: 'token-owner', passwordHash: null, admin: false });
+      const other = await db.repos.users.create({ name: 'token-other', passwordHash: null, admin: false });
+      const forever = await db.repos.tokens.create({
         userId: owner.id,
         name: 'cli',
         tokenHash: hashToken('t1'),
@@ -105,37 +95,37 @@ for (const target of fixture.targets) {
       assert.equal(forever.expiresAt, null);
       clock.advance(1);
       const expiresAt = new Date(clock.now().getTime() + HOUR).toISOString();
-      const short = await repos.tokens.create({
+      const short = await db.repos.tokens.create({
         userId: owner.id,
         name: 'ci',
         tokenHash: hashToken('t2'),
         expiresAt,
       });
-      const found = await repos.tokens.findValid(hashToken('t1'));
+      const found = await db.repos.tokens.findValid(hashToken('t1'));
       assert.deepEqual(found?.token, forever);
       assert.equal(found?.user.id, owner.id);
       assert.deepEqual(
-        (await repos.tokens.listForUser(owner.id)).map((t) => t.name),
+        (await db.repos.tokens.listForUser(owner.id)).map((t) => t.name),
         ['ci', 'cli'],
         'newest first',
       );
-      assert.deepEqual(await repos.tokens.listForUser(other.id), []);
+      assert.deepEqual(await db.repos.tokens.listForUser(other.id), []);
 
       clock.advance(HOUR);
-      assert.equal(await repos.tokens.findValid(hashToken('t2')), undefined, 'expired');
-      assert.ok(await repos.tokens.findValid(hashToken('t1')), 'no expiry');
-      await repos.tokens.touch(forever.id);
+      assert.equal(await db.repos.tokens.findValid(hashToken('t2')), undefined, 'expired');
+      assert.ok(await db.repos.tokens.findValid(hashToken('t1')), 'no expiry');
+      await db.repos.tokens.touch(forever.id);
       assert.equal(
-        (await repos.tokens.findValid(hashToken('t1')))?.token.lastUsedAt,
+        (await db.repos.tokens.findValid(hashToken('t1')))?.token.lastUsedAt,
         clock.now().toISOString(),
       );
 
-      assert.equal(await repos.tokens.delete(short.id, other.id), false, "another user's token stays");
-      assert.equal((await repos.tokens.listForUser(owner.id)).length, 2);
-      assert.equal(await repos.tokens.delete(short.id, owner.id), true);
-      assert.equal(await repos.tokens.delete(short.id, owner.id), false);
+      assert.equal(await db.repos.tokens.delete(short.id, other.id), false, "another user's token stays");
+      assert.equal((await db.repos.tokens.listForUser(owner.id)).length, 2);
+      assert.equal(await db.repos.tokens.delete(short.id, owner.id), true);
+      assert.equal(await db.repos.tokens.delete(short.id, owner.id), false);
       assert.deepEqual(
-        (await repos.tokens.listForUser(owner.id)).map((t) => t.id),
+        (await db.repos.tokens.listForUser(owner.id)).map((t) => t.id),
         [forever.id],
       );
     });
@@ -148,10 +138,14 @@ for (const target of fixture.targets) {
         cloneUrl: 'https://h/o/r.git',
         description: 'o/r',
       };
-      const first = await repos.workspaces.create({ ...base, id: 'o-r-aaaaaaaa' as WorkspaceId, ref: null });
+      const first = await db.repos.workspaces.create({
+        ...base,
+        id: 'o-r-aaaaaaaa' as WorkspaceId,
+        ref: null,
+      });
       clock.advance(1000);
       const config = JSON.stringify({ origin: 'gitpod', tasks: [{ command: 'x'.repeat(70_000) }] });
-      const second = await repos.workspaces.create({
+      const second = await db.repos.workspaces.create({
         ...base,
         id: 'o-r-bbbbbbbb' as WorkspaceId,
         ref: 'main',
@@ -167,40 +161,43 @@ for (const target of fixture.targets) {
         deletedAt: null,
       });
       assert.equal(
-        (await repos.workspaces.get(second.id))?.config,
+        (await db.repos.workspaces.get(second.id))?.config,
         config,
         'a config over 64 KiB is kept whole',
       );
       assert.equal(first.config, null);
-      await assert.rejects(repos.workspaces.create({ ...base, id: first.id, ref: null }), isCode('conflict'));
-      assert.deepEqual(await repos.workspaces.get(first.id), first);
+      await assert.rejects(
+        db.repos.workspaces.create({ ...base, id: first.id, ref: null }),
+        isCode('conflict'),
+      );
+      assert.deepEqual(await db.repos.workspaces.get(first.id), first);
       assert.deepEqual(
-        (await repos.workspaces.listByOwner(owner)).map((w) => w.id),
+        (await db.repos.workspaces.listByOwner(owner)).map((w) => w.id),
         [second.id, first.id],
       );
 
       clock.advance(1000);
       const deletedAt = clock.now().toISOString();
-      await repos.workspaces.markDeleted(first.id);
+      await db.repos.workspaces.markDeleted(first.id);
       clock.advance(1000);
-      await repos.workspaces.markDeleted(first.id);
-      assert.equal(await repos.workspaces.get(first.id), undefined);
-      assert.equal((await repos.workspaces.get(first.id, { includeDeleted: true }))?.deletedAt, deletedAt);
+      await db.repos.workspaces.markDeleted(first.id);
+      assert.equal(await db.repos.workspaces.get(first.id), undefined);
+      assert.equal((await db.repos.workspaces.get(first.id, { includeDeleted: true }))?.deletedAt, deletedAt);
       assert.deepEqual(
-        (await repos.workspaces.listByOwner(owner)).map((w) => w.id),
+        (await db.repos.workspaces.listByOwner(owner)).map((w) => w.id),
         [second.id],
       );
       assert.deepEqual(
-        (await repos.workspaces.listMarkedDeleted()).map((w) => w.id),
+        (await db.repos.workspaces.listMarkedDeleted()).map((w) => w.id),
         [first.id],
       );
       await assert.rejects(
-        repos.workspaces.markDeleted('no-such-workspace1' as WorkspaceId),
+        db.repos.workspaces.markDeleted('no-such-workspace1' as WorkspaceId),
         isCode('not_found'),
       );
-      assert.equal(await repos.workspaces.hardDelete(first.id), true);
-      assert.equal(await repos.workspaces.hardDelete(first.id), false);
-      assert.deepEqual(await repos.workspaces.listMarkedDeleted(), []);
+      assert.equal(await db.repos.workspaces.hardDelete(first.id), true);
+      assert.equal(await db.repos.workspaces.hardDelete(first.id), false);
+      assert.deepEqual(await db.repos.workspaces.listMarkedDeleted(), []);
     });
 
     test('backups: sizes above 2^32 round-trip, the newest verified one is the one to restore', async () => {
@@ -208,7 +205,7 @@ for (const target of fixture.targets) {
       const common = { workspaceId: ws, bucket: 'atelier-user-x', sha256: 'a'.repeat(64) };
       const instanceId = 'b0000000-0000-4000-8000-000000000001' as never;
       const big = 2 ** 40 + 7;
-      const verified = await repos.backups.create({
+      const verified = await db.repos.backups.create({
         ...common,
         instanceId,
         objectKey: `workspaces/${ws}/full.tar`,
@@ -216,50 +213,50 @@ for (const target of fixture.targets) {
         verifiedAt: clock.now().toISOString(),
       });
       clock.advance(1000);
-      const unverified = await repos.backups.create({
+      const unverified = await db.repos.backups.create({
         ...common,
         instanceId,
         objectKey: 'x',
         size: 1,
         verifiedAt: null,
       });
-      const latest = await repos.backups.latestVerified(ws);
+      const latest = await db.repos.backups.latestVerified(ws);
       assert.deepEqual(latest, verified);
       assert.equal(typeof latest?.size, 'number');
       assert.equal(latest?.size, big);
       assert.deepEqual(
-        (await repos.backups.listForWorkspace(ws)).map((b) => b.id),
+        (await db.repos.backups.listForWorkspace(ws)).map((b) => b.id),
         [unverified.id, verified.id],
       );
-      assert.equal(await repos.backups.latestVerified('o-r-nobackup' as WorkspaceId), undefined);
+      assert.equal(await db.repos.backups.latestVerified('o-r-nobackup' as WorkspaceId), undefined);
       await assert.rejects(
-        repos.backups.create({ ...common, instanceId, objectKey: 'y', size: 1.5, verifiedAt: null }),
+        db.repos.backups.create({ ...common, instanceId, objectKey: 'y', size: 1.5, verifiedAt: null }),
         isCode('invalid_argument'),
       );
-      assert.equal(await repos.backups.deleteForWorkspace(ws), 2);
-      assert.deepEqual(await repos.backups.listForWorkspace(ws), []);
+      assert.equal(await db.repos.backups.deleteForWorkspace(ws), 2);
+      assert.deepEqual(await db.repos.backups.listForWorkspace(ws), []);
     });
 
     test('settings: upsert, delete, and setIfAbsent wins exactly once among 10 concurrent callers', async () => {
-      assert.equal(await repos.settings.get('greeting'), undefined);
-      await repos.settings.set('greeting', 'hello');
-      await repos.settings.set('greeting', 'hello again');
-      assert.equal(await repos.settings.get('greeting'), 'hello again');
+      assert.equal(await db.repos.settings.get('greeting'), undefined);
+      await db.repos.settings.set('greeting', 'hello');
+      await db.repos.settings.set('greeting', 'hello again');
+      assert.equal(await db.repos.settings.get('greeting'), 'hello again');
       assert.equal(
-        await repos.settings.get('GREETING'),
+        await db.repos.settings.get('GREETING'),
         undefined,
         'names are case-sensitive on both dialects',
       );
-      assert.equal(await repos.settings.delete('greeting'), true);
-      assert.equal(await repos.settings.delete('greeting'), false);
-      assert.equal(await repos.settings.get('greeting'), undefined);
+      assert.equal(await db.repos.settings.delete('greeting'), true);
+      assert.equal(await db.repos.settings.delete('greeting'), false);
+      assert.equal(await db.repos.settings.get('greeting'), undefined);
 
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => repos.settings.setIfAbsent('setup-code', `code-${i}`)),
+        Array.from({ length: 10 }, (_, i) => db.repos.settings.setIfAbsent('setup-code', `code-${i}`)),
       );
       assert.equal(results.filter(Boolean).length, 1);
       const winner = results.indexOf(true);
-      assert.equal(await repos.settings.get('setup-code'), `code-${winner}`);
+      assert.equal(await db.repos.settings.get('setup-code'), `code-${winner}`);
     });
   });
 }

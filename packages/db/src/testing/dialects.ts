@@ -3,8 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { type DatabaseHandle, openDatabase } from '../connect.js';
 import type { DialectName } from '../dialect.js';
+import { migrateToLatest } from '../migrations/migrate.js';
+import { Repositories } from '../repositories/repositories.js';
 import { hasMariaDb, startTestMariaDb, type TestMariaDb } from './mariadb.js';
 
 export const MARIADB_MISSING = 'mariadbd not installed: run scripts/setup.sh test';
@@ -50,6 +53,27 @@ export async function dialectTargets(): Promise<DialectTargets> {
     stop: async () => {
       await mariadb?.stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * For the suite it is called in: a migrated database of `target` opened before its tests and
+ * closed after them; `repos` are its repositories on `clock` (read them inside the tests).
+ */
+export function repositoriesFor(target: DialectTarget, clock: TestClock): { readonly repos: Repositories } {
+  let handle: DatabaseHandle | undefined;
+  let repos: Repositories | undefined;
+  before(async () => {
+    handle = await target.open();
+    await migrateToLatest(handle.db);
+    repos = new Repositories(handle.db, clock.now);
+  });
+  after(() => handle?.close());
+  return {
+    get repos(): Repositories {
+      if (!repos) throw new Error("the database opens in the suite's before hook; use repos inside tests");
+      return repos;
     },
   };
 }
