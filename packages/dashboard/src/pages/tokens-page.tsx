@@ -1,6 +1,7 @@
 // Personal access tokens for the CLI and scripts: create (shown once), list, revoke.
 import { type FormEvent, useState } from 'react';
 import { type AccessToken, api } from '../api';
+import { DeleteButton } from '../components/delete-button';
 import { ErrorMessage } from '../components/error-message';
 import { Field } from '../components/field';
 import { NewToken } from '../components/new-token';
@@ -98,7 +99,6 @@ export function TokensPage() {
 }
 
 function TokenRow({ token, onRevoked }: { token: AccessToken; onRevoked: () => Promise<void> }) {
-  const revoke = useAction();
   return (
     <tr>
       <td>{token.name}</td>
@@ -106,22 +106,13 @@ function TokenRow({ token, onRevoked }: { token: AccessToken; onRevoked: () => P
       <td>{when(token.expiresAt, 'never')}</td>
       <td>{when(token.lastUsedAt, 'never')}</td>
       <td className="actions">
-        <button
-          type="button"
-          className="secondary"
-          disabled={revoke.busy}
-          aria-label={`Revoke token ${token.name}`}
-          onClick={async () => {
-            const done = await revoke.run(async () => {
-              await api.deleteToken(token.id);
-              return true;
-            });
-            if (done) await onRevoked();
-          }}
+        <DeleteButton
+          label={`Revoke token ${token.name}`}
+          remove={() => api.deleteToken(token.id)}
+          onDone={onRevoked}
         >
           Revoke
-        </button>
-        <ErrorMessage error={revoke.error} />
+        </DeleteButton>
       </td>
     </tr>
   );

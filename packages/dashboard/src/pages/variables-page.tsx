@@ -3,6 +3,7 @@
 import type { UserEnvVarDto } from '@atelier/protocol';
 import { type FormEvent, useRef, useState } from 'react';
 import { api } from '../api';
+import { DeleteButton } from '../components/delete-button';
 import { ErrorMessage } from '../components/error-message';
 import { Field } from '../components/field';
 import { useTitle } from '../router';
@@ -134,7 +135,6 @@ function VariableRow({
   onEdit: () => void;
   onDeleted: () => Promise<void>;
 }) {
-  const remove = useAction();
   const label = `${envVar.name} (${envVar.repositoryPattern})`;
   return (
     <tr>
@@ -154,22 +154,9 @@ function VariableRow({
         >
           Change value
         </button>{' '}
-        <button
-          type="button"
-          className="secondary"
-          disabled={remove.busy}
-          aria-label={`Delete ${label}`}
-          onClick={async () => {
-            const done = await remove.run(async () => {
-              await api.deleteEnvVar(envVar.id);
-              return true;
-            });
-            if (done) await onDeleted();
-          }}
-        >
+        <DeleteButton label={`Delete ${label}`} remove={() => api.deleteEnvVar(envVar.id)} onDone={onDeleted}>
           Delete
-        </button>
-        <ErrorMessage error={remove.error} />
+        </DeleteButton>
       </td>
     </tr>
   );
