@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { AtelierProcess } from './harness/atelier.js';
-import { launchBrowser, screenshot } from './harness/browser.js';
+import { launchBrowser, screenshot, signedInPage } from './harness/browser.js';
 import { createRepo, type GitServer, startGitServer } from './harness/git-server.js';
 import { api, request, waitForPhase } from './harness/http.js';
 
@@ -77,12 +77,7 @@ before(async () => {
   atelier = await AtelierProcess.start({ name: 'config-errors' });
   token = await atelier.createUser(USER);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(atelier.url);
-  await page.getByLabel('User name').fill(USER);
-  await page.getByLabel('Password').fill(`${USER}-password-1`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('context-url').waitFor();
+  page = await signedInPage(browser, atelier.url, USER);
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { hasRegistry, startTestRegistry, type TestRegistry } from '@atelier/image-builder';
 import type { Browser, Page } from 'playwright-core';
 import { AtelierProcess } from './harness/atelier.js';
-import { launchBrowser, screenshot } from './harness/browser.js';
+import { launchBrowser, screenshot, signedInPage } from './harness/browser.js';
 import { createRepo, type GitServer, startGitServer } from './harness/git-server.js';
 import { api, request, waitForPhase } from './harness/http.js';
 import { podmanExec } from './harness/tree.js';
@@ -102,12 +102,7 @@ describe('images built from the repository', {
     });
     token = await atelier.createUser('images-user');
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(atelier.url);
-    await page.getByLabel('User name').fill('images-user');
-    await page.getByLabel('Password').fill('images-user-password-1');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('context-url').waitFor();
+    page = await signedInPage(browser, atelier.url, 'images-user');
   });
 
   after(async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { AtelierProcess } from './harness/atelier.js';
-import { launchBrowser, screenshot } from './harness/browser.js';
+import { launchBrowser, screenshot, signedInPage } from './harness/browser.js';
 import { api } from './harness/http.js';
 
 const USER = 'vars-user';
@@ -17,12 +17,7 @@ before(async () => {
   atelier = await AtelierProcess.start({ name: 'variables' });
   token = await atelier.createUser(USER);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(atelier.url);
-  await page.getByLabel('User name').fill(USER);
-  await page.getByLabel('Password').fill(`${USER}-password-1`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('context-url').waitFor();
+  page = await signedInPage(browser, atelier.url, USER, { width: 1280, height: 800 });
 });
 
 after(async () => {

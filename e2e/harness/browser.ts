@@ -22,3 +22,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** A new page signed in to the dashboard at `baseUrl` as a user made by AtelierProcess.createUser. */
+export async function signedInPage(
+  browser: Browser,
+  baseUrl: string,
+  user: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(baseUrl);
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(`${user}-password-1`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('context-url').waitFor();
+  return page;
+}
