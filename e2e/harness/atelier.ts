@@ -1,13 +1,13 @@
 // Runs the real `atelier` CLI as a child process for end-to-end tests: start, kill -9, restart,
 // CLI calls on the same data, and a clean-up of every container this installation created.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { request } from './http.js';
+import { request, trustCa } from './http.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'packages/atelier/bin/atelier.mjs');
@@ -32,6 +32,10 @@ export class AtelierProcess {
   readonly configFile: string;
   readonly logFile: string;
   port = 0;
+  /** https when the config turns TLS on (read from the start-up banner) */
+  scheme: 'http' | 'https' = 'http';
+  /** tls.mode local-ca: the exported CA certificate, trusted by this process's `request` */
+  caCertPath: string | undefined;
   setupCode: string | undefined;
   private child: ChildProcess | undefined;
 
@@ -71,7 +75,7 @@ export class AtelierProcess {
   }
 
   get url(): string {
-    return `http://localhost:${this.port}`;
+    return `${this.scheme}://localhost:${this.port}`;
   }
 
   /** Starts the process and resolves once it prints that it is running. */
@@ -95,6 +99,10 @@ export class AtelierProcess {
         banner += chunk.toString();
         const code = /setup code\s+(\S+)/.exec(banner);
         if (code) this.setupCode = code[1];
+        const running = /Atelier is running at (https?):/.exec(banner);
+        if (running) this.scheme = running[1] as 'http' | 'https';
+        const ca = /local CA: (\S+)/.exec(banner);
+        if (ca) this.caCertPath = ca[1];
         if (
           /Atelier is running at/.test(banner) &&
           /\n\s*\n/.test(banner.slice(banner.indexOf('Atelier is running')))
@@ -108,6 +116,7 @@ export class AtelierProcess {
         reject(new Error(`atelier exited with ${code} while starting; see ${this.logFile}`));
       });
     });
+    if (this.caCertPath) trustCa(readFileSync(this.caCertPath, 'utf8'));
     const health = await request(`${this.url}/api/v1/health`);
     if (health.status !== 200) throw new Error(`atelier is not healthy: ${health.status} ${health.body}`);
   }

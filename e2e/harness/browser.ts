@@ -1,4 +1,5 @@
 // Headless Chromium (Debian's) through playwright-core, with screenshots kept in test-results/.
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -6,12 +7,24 @@ import { ROOT } from './atelier.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export async function launchBrowser(): Promise<Browser> {
+/** `extraArgs`: more Chromium switches, e.g. spkiTrustArgs() for an Atelier with its own CA */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', ...extraArgs],
   });
+}
+
+/**
+ * Chromium switches that make it accept chains through this CA certificate: the base64 SHA-256 of
+ * its public key (SPKI), the form `--ignore-certificate-errors-spki-list` takes. Chromium on Linux
+ * trusts CAs from an NSS database (what the README tells users to do); this switch needs no
+ * certutil and still only accepts a chain that contains this very CA key.
+ */
+export function spkiTrustArgs(caPem: string): string[] {
+  const spki = new X509Certificate(caPem).publicKey.export({ type: 'spki', format: 'der' });
+  return [`--ignore-certificate-errors-spki-list=${createHash('sha256').update(spki).digest('base64')}`];
 }
 
 /** Saves a full-page screenshot as test-results/<name>.png and returns its path. */

@@ -1,6 +1,14 @@
 // HTTP to the Atelier under test by host name: connects to 127.0.0.1 and sends the URL's Host,
-// so `*.ws.localhost` names work whatever the machine's resolver says.
+// so `*.ws.localhost` names work whatever the machine's resolver says. https URLs send the host
+// name as SNI and trust only the CAs given to trustCa (an Atelier's local CA).
 import http from 'node:http';
+import https from 'node:https';
+
+const trusted: string[] = [];
+/** Trusts this PEM CA certificate for every later https request of this test process. */
+export function trustCa(pem: string): void {
+  trusted.push(pem);
+}
 
 export interface Reply {
   status: number;
@@ -13,11 +21,13 @@ export function request(
   opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<Reply> {
   const u = new URL(url);
+  const secure = u.protocol === 'https:';
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = (secure ? https : http).request(
       {
         host: '127.0.0.1',
-        port: Number(u.port || 80),
+        port: Number(u.port || (secure ? 443 : 80)),
+        ...(secure ? { servername: u.hostname, ca: trusted } : {}),
         method: opts.method ?? 'GET',
         path: `${u.pathname}${u.search}`,
         headers: { host: u.host, ...(opts.headers ?? {}) },

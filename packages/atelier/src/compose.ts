@@ -1,7 +1,6 @@
 // The composition root: builds every component of one process from the config and wires them.
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import type http from 'node:http';
 import { FsObjectStorage } from '@atelier/content';
 import {
   type DatabaseHandle,
@@ -13,7 +12,7 @@ import {
 } from '@atelier/db';
 import { EngineImageBuilder } from '@atelier/image-builder';
 import type { PublicUrls } from '@atelier/protocol';
-import { createProxy, listen } from '@atelier/proxy';
+import { createProxy, type EdgeServer, listen } from '@atelier/proxy';
 import { createServer } from '@atelier/server';
 import { supervisorDistDir } from '@atelier/supervisor';
 import { connectEngine, DockerRuntime, LocalWorkspaceManager } from '@atelier/ws-manager';
@@ -21,10 +20,14 @@ import type { Logger } from 'pino';
 import { dashboardDir } from './assets.js';
 import { edgeBindings } from './edge.js';
 import type { LoadedConfig } from './load-config.js';
+import { prepareTls } from './tls.js';
 
 export interface Running {
   urls: PublicUrls;
-  httpServer: http.Server;
+  /** https when TLS is on */
+  httpServer: EdgeServer;
+  /** tls.mode local-ca: the CA certificate to import into browsers (printed at start-up) */
+  caCertPath: string | undefined;
   /** printed on the console while no user exists */
   setupCode: string | undefined;
   manager: LocalWorkspaceManager;
@@ -47,8 +50,10 @@ export async function openData(
 
 export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promise<Running> {
   const { config } = loaded;
-  const urls: PublicUrls = { scheme: 'http', domain: config.domain, port: config.port };
   const { handle, repos, secrets } = await openData(loaded);
+  // before anything else starts: a certificate problem should stop the start, not a later request
+  const tls = await prepareTls(config, loaded.dataDir, logger.child({ component: 'tls' }));
+  const urls: PublicUrls = { scheme: tls.scheme, domain: config.domain, port: config.port };
   await repos.settings.setIfAbsent('installation_id', randomUUID().slice(0, 8));
   const installationId = (await repos.settings.get('installation_id')) as string;
   const storage = new FsObjectStorage(loaded.storagePath);
@@ -100,14 +105,17 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
     ...edgeBindings({ repos, secrets, manager }),
   });
   await manager.run();
-  const httpServer = await listen(proxy, { host: config.bindAddress, port: config.port });
+  const httpServer = await listen(proxy, { host: config.bindAddress, port: config.port, tls: tls.pair });
+  const stopTls = await tls.attach(httpServer);
   return {
     urls,
     httpServer,
+    caCertPath: tls.caCertPath,
     setupCode,
     manager,
     repos,
     async close() {
+      await stopTls();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();
       proxy.close();

@@ -84,4 +84,74 @@ describe('config', () => {
         /broken\.yaml:\d+:\d+:/.test((e.details ?? [])[0] ?? ''),
     );
   });
+
+  describe('tls', () => {
+    const ok: [string, Record<string, unknown>, unknown][] = [
+      ['defaults to none on loopback', {}, { mode: 'none' }],
+      [
+        'none on any address for a .localhost domain',
+        { domain: 'dev.localhost', bindAddress: '0.0.0.0' },
+        { mode: 'none' },
+      ],
+      [
+        'local-ca with a redirect listener',
+        { bindAddress: '0.0.0.0', tls: { mode: 'local-ca', httpPort: 80 } },
+        { mode: 'local-ca', httpPort: 80 },
+      ],
+      [
+        'files',
+        {
+          domain: 'a.example.com',
+          bindAddress: '::',
+          tls: { mode: 'files', files: { cert: 'c', key: 'k' } },
+        },
+        { mode: 'files', files: { cert: 'c', key: 'k' } },
+      ],
+    ];
+    for (const [name, input, expected] of ok)
+      test(name, () => assert.deepEqual(validateConfig(input).tls, expected));
+
+    const bad: [string, Record<string, unknown>, string][] = [
+      [
+        'none on a public address',
+        { domain: 'a.example.com', bindAddress: '0.0.0.0' },
+        'tls.mode: "none" serves sessions in clear text, so it needs a loopback bindAddress or a *.localhost domain (bindAddress is 0.0.0.0, domain is a.example.com): choose mode local-ca or files',
+      ],
+      [
+        'files without files',
+        { tls: { mode: 'files' } },
+        'tls.files: mode "files" needs files: { cert: <path to PEM>, key: <path to PEM> }',
+      ],
+      [
+        'files in another mode',
+        { tls: { mode: 'local-ca', files: { cert: 'c', key: 'k' } } },
+        'tls.files: files are only read in mode "files" (mode is "local-ca"): remove them or set mode: files',
+      ],
+      [
+        'a redirect without TLS',
+        { tls: { httpPort: 80 } },
+        'tls.httpPort: httpPort redirects http to https, so it needs TLS: remove it or choose mode local-ca or files',
+      ],
+      [
+        'a redirect on the https port',
+        { port: 8443, tls: { mode: 'local-ca', httpPort: 8443 } },
+        'tls.httpPort: httpPort must differ from port (both are 8443)',
+      ],
+      [
+        'an unknown mode',
+        { tls: { mode: 'acme' } },
+        'tls.mode: Invalid option: expected one of "none"|"files"|"local-ca"',
+      ],
+    ];
+    for (const [name, input, detail] of bad)
+      test(name, () =>
+        assert.throws(
+          () => validateConfig(input),
+          (e: Error & { details?: string[] }) => {
+            assert.deepEqual(e.details, [detail]);
+            return true;
+          },
+        ),
+      );
+  });
 });

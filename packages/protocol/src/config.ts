@@ -105,32 +105,89 @@ const imageBuilderSchema = z.strictObject({
   timeout: durationSchema.prefault('30m'),
 });
 
-export const configSchema = z.strictObject({
-  domain: hostname.default('localhost'),
-  port: z.number().int().min(1).max(65535).default(8080),
-  bindAddress: z.string().min(1).default('127.0.0.1'),
-  /** where the embedded defaults keep their data; relative paths are from the working directory */
-  dataDir: z.string().min(1).default('.atelier'),
-  database: databaseSchema.prefault({ sqlite: {} }),
-  objectStorage: objectStorageSchema.prefault({ fs: {} }),
-  workspace: workspaceSchema.prefault({}),
-  containerRegistry: containerRegistrySchema.prefault({}),
-  imageBuilder: imageBuilderSchema.prefault({}),
-  auth: z
-    .strictObject({
-      /** key ring for secrets at rest: id -> base64 of 32 bytes; the first is used to encrypt */
-      encryptionKeys: z
-        .array(z.strictObject({ id: z.string().regex(/^[a-z0-9-]{1,32}$/), key: z.string() }))
-        .optional(),
-      sessionMaxAge: durationSchema.prefault('168h'),
-    })
-    .prefault({}),
-  log: z
-    .strictObject({
-      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-    })
-    .prefault({}),
+const tlsSchema = z.strictObject({
+  /**
+   * `none`: plain http, only for a loopback bind address or a *.localhost domain (cookies and
+   * owner tokens would otherwise cross the network in clear); `files`: your certificate and key,
+   * reloaded when they change; `local-ca`: a CA made on first start in <dataDir>/tls signs a
+   * certificate for <domain>, *.<domain> and *.ws.<domain>
+   */
+  mode: z.enum(['none', 'files', 'local-ca']).default('none'),
+  /** PEM files for mode `files`; the certificate file may hold the chain after the leaf */
+  files: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  /** a plain-http listener that redirects to https (80 in production); absent: none */
+  httpPort: z.number().int().min(1).max(65535).optional(),
 });
+export type TlsConfig = z.output<typeof tlsSchema>;
+
+/** A loopback address, or a name that only ever resolves to this machine. */
+export function isLocalOnly(domain: string, bindAddress: string): boolean {
+  const loopback = /^127\.\d+\.\d+\.\d+$/.test(bindAddress) || bindAddress === '::1';
+  return loopback || domain === 'localhost' || domain.endsWith('.localhost');
+}
+
+export const configSchema = z
+  .strictObject({
+    domain: hostname.default('localhost'),
+    port: z.number().int().min(1).max(65535).default(8080),
+    bindAddress: z.string().min(1).default('127.0.0.1'),
+    /** where the embedded defaults keep their data; relative paths are from the working directory */
+    dataDir: z.string().min(1).default('.atelier'),
+    database: databaseSchema.prefault({ sqlite: {} }),
+    objectStorage: objectStorageSchema.prefault({ fs: {} }),
+    workspace: workspaceSchema.prefault({}),
+    containerRegistry: containerRegistrySchema.prefault({}),
+    imageBuilder: imageBuilderSchema.prefault({}),
+    auth: z
+      .strictObject({
+        /** key ring for secrets at rest: id -> base64 of 32 bytes; the first is used to encrypt */
+        encryptionKeys: z
+          .array(z.strictObject({ id: z.string().regex(/^[a-z0-9-]{1,32}$/), key: z.string() }))
+          .optional(),
+        sessionMaxAge: durationSchema.prefault('168h'),
+      })
+      .prefault({}),
+    tls: tlsSchema.prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const { tls } = c;
+    if (tls.mode === 'files' && !tls.files)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', 'files'],
+        message: 'mode "files" needs files: { cert: <path to PEM>, key: <path to PEM> }',
+      });
+    if (tls.mode !== 'files' && tls.files)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', 'files'],
+        message: `files are only read in mode "files" (mode is "${tls.mode}"): remove them or set mode: files`,
+      });
+    if (tls.mode === 'none' && !isLocalOnly(c.domain, c.bindAddress))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', 'mode'],
+        message: `"none" serves sessions in clear text, so it needs a loopback bindAddress or a *.localhost domain (bindAddress is ${c.bindAddress}, domain is ${c.domain}): choose mode local-ca or files`,
+      });
+    if (tls.mode === 'none' && tls.httpPort !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', 'httpPort'],
+        message:
+          'httpPort redirects http to https, so it needs TLS: remove it or choose mode local-ca or files',
+      });
+    if (tls.httpPort !== undefined && tls.httpPort === c.port)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', 'httpPort'],
+        message: `httpPort must differ from port (both are ${c.port})`,
+      });
+  });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

@@ -175,6 +175,8 @@ describe('upstream failures', () => {
   });
 
   test('other errors take their status from the error code and never show a stack', async () => {
+    // a new instance: no pooled connection from earlier tests to reuse
+    bench.targets.set(WSID, target({ instanceId: '22222222-2222-4333-8444-555555555555' }));
     bench.connectError = new AppError('permission_denied', 'the tunnel refused this port');
     const refused = await send(bench, portHost(3000), '/', { headers: owner });
     assert.equal(refused.status, 403);

@@ -9,7 +9,8 @@ import { type HeaderMap, responseHeadersForClient, serializeRequestHead } from '
 export interface HttpExchange {
   req: IncomingMessage;
   res: ServerResponse;
-  socket: net.Socket;
+  /** keep-alive connections into the workspace (see upstream-pool.ts) */
+  agent: http.Agent;
   headers: HeaderMap;
   isAtelierCookie: (name: string) => boolean;
   /** the upstream failed before it answered: the caller writes the error reply */
@@ -18,12 +19,20 @@ export interface HttpExchange {
   onBroken(err: Error | undefined): void;
 }
 
-/** Sends `req` over `socket` and streams the answer back to `res`. */
-export function forwardHttp(x: HttpExchange): void {
-  const { req, res, socket } = x;
+/** A request we may send again: nothing of it is lost if a pooled connection died under it. */
+const replayable = (req: IncomingMessage) =>
+  (req.method === 'GET' || req.method === 'HEAD') &&
+  req.headers['content-length'] === undefined &&
+  req.headers['transfer-encoding'] === undefined;
+
+/**
+ * Sends `req` through `agent` and streams the answer back to `res`. The connection goes back to the
+ * pool only after a complete exchange (Node's Agent decides); any abort destroys it.
+ */
+export function forwardHttp(x: HttpExchange, retry = true): void {
+  const { req, res } = x;
   const upstream = http.request({
-    // no `agent` at all: with `agent: false` Node makes a fresh Agent that dials host:port itself
-    createConnection: () => socket,
+    agent: x.agent,
     setHost: false,
     method: req.method ?? 'GET',
     path: req.url ?? '/',
@@ -33,19 +42,27 @@ export function forwardHttp(x: HttpExchange): void {
   let over = false;
   const abort = () => {
     over = true;
-    upstream.destroy();
-    socket.destroy();
+    upstream.destroy(); // with its connection: it is in an unknown state
   };
-  // the exchange is over, or the client went away: nothing more travels on this socket
-  res.once('close', () => {
-    if (!over && !res.writableFinished) x.onBroken(undefined);
-    abort();
-  });
+  const onClientClose = () => {
+    if (over) return;
+    if (!res.writableFinished) x.onBroken(undefined);
+    // a complete exchange leaves the connection to the Agent; anything else may be mid-message
+    if (!(res.writableFinished && req.complete)) abort();
+  };
+  res.once('close', onClientClose);
   upstream.on('error', (err) => {
     if (over) return; // we tore it down ourselves
+    over = true;
+    res.off('close', onClientClose);
+    // a pooled connection the workspace closed just as we sent: try once more on a new one
+    if (!answered && retry && upstream.reusedSocket && replayable(req) && !res.destroyed) {
+      req.unpipe(upstream);
+      return forwardHttp(x, false);
+    }
     if (!answered) x.onUpstreamError(err);
     else x.onBroken(err);
-    abort();
+    upstream.destroy();
   });
   upstream.on('response', (answer) => {
     answered = true;
@@ -56,8 +73,8 @@ export function forwardHttp(x: HttpExchange): void {
     );
     res.flushHeaders(); // SSE and slow downloads: the client sees the status before the first byte
     pipeline(answer, res, (err) => {
-      if (!err) return;
-      if (!over) x.onBroken(err);
+      if (!err || over) return;
+      x.onBroken(err);
       abort();
     });
   });

@@ -129,6 +129,8 @@ export function responseHeadersForClient(
     const name = (res.rawHeaders[i] as string).toLowerCase();
     const value = res.rawHeaders[i + 1] as string;
     if (HOP_BY_HOP.has(name) || dropped.has(name)) continue;
+    // HSTS is the edge's decision for all of Atelier's hosts (security-headers.ts), not a workspace's
+    if (name === 'strict-transport-security') continue;
     // a workspace must not set (or shadow) the cookies that guard other workspaces or the dashboard
     if (name === 'set-cookie' && isAtelierCookieName(parseCookies(value.split(';')[0])[0]?.name ?? ''))
       continue;

@@ -69,11 +69,19 @@ describe('routing by host', () => {
     assert.ok(page.headers['referrer-policy']);
   });
 
-  test('an unknown workspace gets a 404 page linking to the dashboard', async () => {
-    const r = await send(bench, ideHost('coral-otter-zzzzzzzz9'), '/', { headers: { ...owner, ...html } });
-    assert.equal(r.status, 404);
-    assert.match(r.body, /there is no workspace coral-otter-zzzzzzzz9/);
-    assert.ok(r.body.includes(`href="${DASHBOARD}"`));
+  test('an unknown workspace: a page load goes to its start page, anything else gets 404', async () => {
+    const other = 'coral-otter-zzzzzzzz9';
+    for (const host of [ideHost(other), portHost(3000, other)]) {
+      const nav = await send(bench, host, '/some/page', { headers: { ...owner, ...html } });
+      assert.equal(nav.status, 302, host);
+      assert.equal(nav.headers.location, `${DASHBOARD}/start/${other}`, host);
+      const api = await send(bench, host, '/api', { headers: owner });
+      assert.equal(api.status, 404, host);
+      assert.deepEqual(JSON.parse(api.body), {
+        code: 'not_found',
+        message: `there is no workspace ${other}`,
+      });
+    }
     assert.equal(bench.ups.seen.length, 0);
   });
 

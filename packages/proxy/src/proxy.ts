@@ -22,15 +22,21 @@ import {
   tokensEqual,
 } from './owner-auth.js';
 import { isNavigation, type Reply, redirect, refusal, sendReply, writeRawReply } from './pages.js';
+import { securityHeaders, setDefaults } from './security-headers.js';
 import type { Proxy as EdgeProxy, ProxyDeps, RouteTarget } from './types.js';
+import { ConnectTimeout, UpstreamPool, withTimeout } from './upstream-pool.js';
 
 type WorkspaceRoute = Extract<WorkspaceHost, { kind: 'workspace' | 'port' }>;
-type Upstream = Awaited<ReturnType<ProxyDeps['connect']>>;
 /** log fields of one request; never tokens, cookies or query strings */
 type Fields = Record<string, string | number | undefined>;
 
 const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0]?.slice(0, 200) ?? '/';
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** tunnels are made within a second or two; longer means the workspace is stuck or gone */
+const CONNECT_TIMEOUT_MS = 15_000;
+/** JSON and forms only: the dashboard and API take no uploads */
+const MAX_DASHBOARD_BODY_BYTES = 10 * 1024 * 1024;
 
 export function createProxy(deps: ProxyDeps): EdgeProxy {
   const urls: PublicUrls = { scheme: deps.scheme, domain: deps.domain, port: deps.publicPort };
@@ -43,6 +49,15 @@ export function createProxy(deps: ProxyDeps): EdgeProxy {
     open.add(s);
     s.once('close', () => open.delete(s));
   };
+  const defaults = {
+    dashboard: securityHeaders(urls, 'dashboard'),
+    workspace: securityHeaders(urls, 'workspace'),
+    other: securityHeaders(urls, 'other'),
+  };
+  /** keep-alive connections for plain HTTP; upgrades always get a connection of their own */
+  const connect = withTimeout(deps.connect, deps.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+  const pool = new UpstreamPool(connect);
+  const maxBody = deps.maxDashboardBodyBytes ?? MAX_DASHBOARD_BODY_BYTES;
 
   function unknownHost(req: IncomingMessage): Reply {
     const host = (req.headers.host ?? '(none)').slice(0, 200);
@@ -58,6 +73,8 @@ export function createProxy(deps: ProxyDeps): EdgeProxy {
 
   async function resolveRoute(req: IncomingMessage, route: WorkspaceRoute, fields: Fields) {
     const target = await deps.resolve(route.workspaceId);
+    // a browser goes to the start page, which says (signed in, in the dashboard's words) what is wrong
+    if (!target && isNavigation(req)) return redirect(startUrl(route.workspaceId));
     if (!target)
       return refusal(req, 404, 'not_found', `there is no workspace ${route.workspaceId}`, {
         link: { href: dashboardUrl(urls), text: 'Go to the dashboard' },
@@ -120,6 +137,8 @@ export function createProxy(deps: ProxyDeps): EdgeProxy {
   /** The answer when the workspace cannot be reached: a retrying page for a port nobody serves yet. */
   function upstreamFailure(req: IncomingMessage, route: WorkspaceRoute, err: unknown): Reply {
     const id = route.workspaceId;
+    if (err instanceof ConnectTimeout)
+      return refusal(req, 504, 'unavailable', `workspace ${id}: ${err.message}`, { refreshSeconds: 5 });
     const unavailable = !isAppError(err) || err.code === 'unavailable';
     if (route.kind === 'port' && unavailable)
       return refusal(req, 502, 'unavailable', `Port ${route.port} is not served in workspace ${id} (yet)`, {
@@ -132,16 +151,28 @@ export function createProxy(deps: ProxyDeps): EdgeProxy {
     return refusal(req, 502, 'unavailable', `cannot reach workspace ${id}`, { refreshSeconds: 2 });
   }
 
-  async function connect(req: IncomingMessage, route: WorkspaceRoute, target: RouteTarget, fields: Fields) {
+  /** `attempt` to reach the workspace; its failure becomes the page the client sees. */
+  async function reach<T>(
+    req: IncomingMessage,
+    route: WorkspaceRoute,
+    fields: Fields,
+    attempt: () => Promise<T>,
+  ) {
     try {
-      return await deps.connect(target, route.kind === 'port' ? route.port : 'supervisor');
+      return await attempt();
     } catch (err) {
       log.warn({ ...fields, err: messageOf(err) }, 'cannot reach the workspace');
       return upstreamFailure(req, route, err);
     }
   }
 
-  const headersFor = (req: IncomingMessage, upstream: Upstream, upgrade: boolean) =>
+  const portOf = (route: WorkspaceRoute) => (route.kind === 'port' ? route.port : 'supervisor');
+
+  const headersFor = (
+    req: IncomingMessage,
+    upstream: { headers: Record<string, string> },
+    upgrade: boolean,
+  ) =>
     requestHeadersForWorkspace(req, {
       isAtelierCookie: atelierCookie,
       scheme: deps.scheme,
@@ -162,14 +193,13 @@ export function createProxy(deps: ProxyDeps): EdgeProxy {
       return sendReply(res, await mint(req, target));
     const refused = admit(req, route, target);
     if (refused) return sendReply(res, refused);
-    const upstream = await connect(req, route, target, fields);
+    const upstream = await reach(req, route, fields, () => pool.route(target, portOf(route)));
     if ('status' in upstream) return sendReply(res, upstream);
-    if (res.destroyed) return upstream.socket.destroy(); // the client left while we connected
-    track(upstream.socket);
+    if (res.destroyed) return; // the client left while we connected; the connection stays pooled
     forwardHttp({
       req,
       res,
-      socket: upstream.socket,
+      agent: upstream.agent,
       headers: headersFor(req, upstream, false),
       isAtelierCookie: atelierCookie,
       onUpstreamError(err) {
@@ -195,7 +225,7 @@ export function createProxy(deps: ProxyDeps): EdgeProxy {
       return refuse(refusal(req, 405, 'invalid_argument', `${AUTH_PATH} takes a POST of token=…&return=…`));
     const refused = admit(req, route, target);
     if (refused) return refuse(refused);
-    const upstream = await connect(req, route, target, fields);
+    const upstream = await reach(req, route, fields, () => connect(target, portOf(route)));
     if ('status' in upstream) return refuse(upstream);
     if (socket.destroyed) return upstream.socket.destroy(); // the client left while we connected
     log.debug({ ...fields, port: route.kind === 'port' ? route.port : undefined }, 'upgrade');
@@ -217,8 +247,19 @@ export function createProxy(deps: ProxyDeps): EdgeProxy {
           'request',
         ),
       );
+      setDefaults(
+        res,
+        defaults[route.kind === 'port' ? 'workspace' : route.kind === 'unknown' ? 'other' : route.kind],
+      );
       switch (route.kind) {
         case 'dashboard':
+          if (Number(req.headers['content-length'] ?? 0) > maxBody) {
+            // answered before the body is read: close, so the rest of the body is not parsed as a request
+            const limit = maxBody >= 1 << 20 ? `${maxBody / (1 << 20)} MiB` : `${maxBody / 1024} KiB`;
+            const reply = refusal(req, 413, 'invalid_argument', `the request body is larger than ${limit}`);
+            sendReply(res, { ...reply, headers: { ...reply.headers, connection: 'close' } });
+            return;
+          }
           deps.dashboard.request(req, res);
           return;
         case 'unknown':
@@ -260,6 +301,7 @@ export function createProxy(deps: ProxyDeps): EdgeProxy {
     },
 
     close() {
+      pool.close();
       for (const s of open) s.destroy();
       open.clear();
     },

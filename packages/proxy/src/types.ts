@@ -43,6 +43,10 @@ export interface ProxyDeps {
     target: RouteTarget,
     to: 'supervisor' | number,
   ): Promise<{ socket: net.Socket; headers: Record<string, string> }>;
+  /** how long connect() may take before the client gets a 504 (default 15 s) */
+  connectTimeoutMs?: number;
+  /** the largest request body the dashboard and API take (default 10 MiB); workspaces have no limit */
+  maxDashboardBodyBytes?: number;
 }
 
 export interface Proxy {

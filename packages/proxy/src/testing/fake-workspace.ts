@@ -45,6 +45,8 @@ export interface Upstreams {
   streamGate: StreamGate;
   /** upstream sockets that closed (to see aborts travel) */
   closedSockets: number;
+  /** upstream connections accepted (to see keep-alive reuse) */
+  openedSockets: number;
 }
 
 /**
@@ -79,16 +81,25 @@ function startEcho(name: Echo['server'], ups: Upstreams, requireToken: boolean):
     } else if (url.pathname === '/download') {
       sendBytes(res, Number(url.searchParams.get('bytes')));
     } else {
+      // `/own-headers`: an app with security headers of its own
+      const own =
+        url.pathname === '/own-headers'
+          ? { 'content-security-policy': "default-src 'self'", 'strict-transport-security': 'max-age=0' }
+          : {};
       res.writeHead(200, {
         'content-type': 'application/json',
         'set-cookie': [`app=1; Path=/`, `_atelier_test_ws_other_owner_=evil; Domain=ws.${DOMAIN}`],
+        ...own,
       });
       res.end(
         JSON.stringify({ server: name, method: req.method, path: req.url, headers: req.headers, body }),
       );
     }
   });
-  server.on('connection', (s) => s.once('close', () => ups.closedSockets++));
+  server.on('connection', (s) => {
+    ups.openedSockets++;
+    s.once('close', () => ups.closedSockets++);
+  });
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     if (requireToken && req.headers[SUPERVISOR_TOKEN_HEADER] !== SUPERVISOR_TOKEN) {
@@ -140,6 +151,8 @@ export interface Bench {
   workspacePorts: Map<number, number>;
   /** when set, connect() rejects with it */
   connectError: Error | undefined;
+  /** connect() waits this long before it dials (a slow or stuck workspace) */
+  connectDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -158,8 +171,14 @@ export function target(over: Partial<RouteTarget> = {}): RouteTarget {
   };
 }
 
-export async function startBench(): Promise<Bench> {
-  const ups: Upstreams = { seen: [], streamGate: gate(), closedSockets: 0 };
+export interface BenchOptions {
+  scheme?: 'http' | 'https';
+  connectTimeoutMs?: number;
+  maxDashboardBodyBytes?: number;
+}
+
+export async function startBench(opts: BenchOptions = {}): Promise<Bench> {
+  const ups: Upstreams = { seen: [], streamGate: gate(), closedSockets: 0, openedSockets: 0 };
   const supervisor = await startEcho('supervisor', ups, true);
   const portServer = await startEcho('port', ups, false);
   const workspacePorts = new Map([[3000, (portServer.address() as AddressInfo).port]]);
@@ -177,13 +196,16 @@ export async function startBench(): Promise<Bench> {
   const bench = {} as Bench;
   const proxy = createProxy({
     domain: DOMAIN,
-    scheme: 'http',
+    scheme: opts.scheme ?? 'http',
+    ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+    ...(opts.maxDashboardBodyBytes ? { maxDashboardBodyBytes: opts.maxDashboardBodyBytes } : {}),
     publicPort: PUBLIC_PORT,
     logger: pino({ level: 'debug' }, sink),
     dashboard: { request: dashboard },
     resolve: async (id) => targets.get(id),
     connect: async (_t, to) => {
       if (bench.connectError) throw bench.connectError;
+      if (bench.connectDelayMs) await new Promise((r) => setTimeout(r, bench.connectDelayMs));
       const port = to === 'supervisor' ? (supervisor.address() as AddressInfo).port : workspacePorts.get(to);
       if (port === undefined) throw new AppError('unavailable', `nothing listens on port ${to}`);
       const socket = net.connect({ host: '127.0.0.1', port });
@@ -206,6 +228,7 @@ export async function startBench(): Promise<Bench> {
     logs,
     workspacePorts,
     connectError: undefined,
+    connectDelayMs: 0,
     async close() {
       proxy.close();
       server.closeAllConnections();
