@@ -197,6 +197,7 @@ console.log('ready');
 await lines.next();
 console.log(JSON.stringify(await migrateToLatest(handle.db)));
 await handle.close();
+// a child program, not a test: it ends here so that the parent sees it finish at once
 process.exit(0);
 `;
 

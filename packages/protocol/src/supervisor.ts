@@ -113,6 +113,8 @@ export type TasksStatus = z.infer<typeof tasksStatusSchema>;
 
 /** The instance log stream (db instance_logs) in which a task's output is kept once the instance stops. */
 export const taskLogStream = (index: number): string => `task-${index}`;
+/** The instance log stream of the image build (written by the manager, read by the API). */
+export const IMAGE_BUILD_LOG_STREAM = 'image-build';
 
 /** Messages a terminal client sends as text frames; output arrives as binary frames. */
 export const terminalClientMessageSchema = z.discriminatedUnion('type', [

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
+    // the container's main process: it ends with the stop, and a hung close may take at most 900 ms
     setTimeout(() => process.exit(0), 900).unref();
     supervisor.close().then(
       () => process.exit(0),

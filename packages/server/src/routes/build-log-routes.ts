@@ -2,15 +2,13 @@
 // Events until the build is over. Read from the database, so any server replica can serve it while
 // the builder runs elsewhere.
 import type { Instance } from '@atelier/db';
-import { AppError, workspaceIdSchema } from '@atelier/protocol';
+import { AppError, IMAGE_BUILD_LOG_STREAM, workspaceIdSchema } from '@atelier/protocol';
 import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { readParam } from '../api-errors.js';
 import type { AppEnv } from '../app-env.js';
 import type { RouteContext } from './context.js';
 
-/** The manager's stream name for image builds (ws-manager IMAGE_BUILD_LOG). */
-export const BUILD_LOG_STREAM = 'image-build';
 const POLL_MS = 250;
 
 /** Whether more build output can still come for this instance. */
@@ -28,7 +26,9 @@ export function buildLogRoutes(app: Hono<AppEnv>, { auth, workspaces, deps }: Ro
     const follow =
       c.req.query('follow') === 'true' || (c.req.header('accept') ?? '').includes('text/event-stream');
     if (!follow) {
-      return c.text(await repos.logs.text(latest.id, BUILD_LOG_STREAM), 200, { 'Cache-Control': 'no-store' });
+      return c.text(await repos.logs.text(latest.id, IMAGE_BUILD_LOG_STREAM), 200, {
+        'Cache-Control': 'no-store',
+      });
     }
     return streamSSE(c, async (stream) => {
       let after = -1;
@@ -40,7 +40,7 @@ export function buildLogRoutes(app: Hono<AppEnv>, { auth, workspaces, deps }: Ro
         // read the phase first: output written before it changed is then sure to be read below
         const instance = await repos.instances.get(latest.id);
         for (;;) {
-          const chunks = await repos.logs.read(latest.id, BUILD_LOG_STREAM, after);
+          const chunks = await repos.logs.read(latest.id, IMAGE_BUILD_LOG_STREAM, after);
           if (chunks.length === 0) break;
           for (const chunk of chunks) {
             await stream.writeSSE({ event: 'log', data: JSON.stringify({ text: chunk.chunk }) });

@@ -5,6 +5,7 @@ import {
   AppError,
   type ContentInit,
   checkoutFolder,
+  IMAGE_BUILD_LOG_STREAM,
   parseContextUrl,
   parseStoredConfig,
   type SupervisorConfig,
@@ -65,9 +66,6 @@ async function transition(
   return next;
 }
 
-/** Log stream of an instance's image build (repos.logs). */
-export const IMAGE_BUILD_LOG = 'image-build';
-
 /**
  * Asks the image builder which image the instance runs (building it, in phase `building`, when
  * the configuration names a Dockerfile or features) and records it on the instance. The build's
@@ -79,7 +77,7 @@ async function resolveImage(ctx: LifecycleContext, instance: Instance): Promise<
   const wsConfig = parseStoredConfig(workspace);
   if (!wsConfig) return instance;
   let current = instance;
-  const log = new LogWriter(ctx, instance.id, IMAGE_BUILD_LOG, (line) => progress(ctx, current, line));
+  const log = new LogWriter(ctx, instance.id, IMAGE_BUILD_LOG_STREAM, (line) => progress(ctx, current, line));
   try {
     const resolved = await ctx.images.resolve(
       {
