@@ -155,7 +155,25 @@ describe('supervisor API (git workspace)', () => {
     stalled.destroy();
     await reader.waitFor('DONE-5', 10_000);
     assert.ok(Date.now() - t0 < 5_000, `resumed after ${Date.now() - t0} ms`);
-    h.sup.terminals.get(alias)?.hangUp();
+    await h.sup.terminals.get(alias)?.hangUp();
+  });
+
+  it('kills a shell that ignores the hang-up once the grace period is over', async () => {
+    const { alias } = (await (await h.call(P.terminalOpen, { method: 'POST', body: {} })).json()) as {
+      alias: string;
+    };
+    const a = attach(h.sup.port, alias);
+    await a.opened;
+    a.send({ type: 'input', data: "trap '' HUP; echo IGNORING-$((4*5))\r" });
+    await a.waitFor('IGNORING-20');
+    const terminal = h.sup.terminals.get(alias);
+    assert.ok(terminal);
+    const t0 = Date.now();
+    await terminal.hangUp(300);
+    assert.ok(Date.now() - t0 >= 250, 'the shell ignored SIGHUP, so it lived out the grace period');
+    assert.equal(terminal.exitCode !== undefined, true);
+    assert.equal(h.sup.terminals.get(alias), undefined, 'the terminal is gone from the list');
+    assert.equal((await a.closed).code, 1000);
   });
 
   it('closes a client that sends a bad frame with 1008', async () => {
@@ -168,7 +186,7 @@ describe('supervisor API (git workspace)', () => {
     const { code, reason } = await a.closed;
     assert.equal(code, 1008);
     assert.match(reason, /^bad message: type: /);
-    h.sup.terminals.get(alias)?.hangUp();
+    await h.sup.terminals.get(alias)?.hangUp();
   });
 
   it('answers 404 when attaching to an unknown terminal', async () => {

@@ -102,12 +102,12 @@ export async function startSupervisor(
     close: async () => {
       stopping.abort();
       content.stop();
-      terminals.hangUpAll();
+      const hungUp = terminals.hangUpAll();
       for (const ws of wss.clients) ws.close(1001, 'the workspace is stopping');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       for (const ws of wss.clients) ws.terminate();
-      await closed;
+      await Promise.all([closed, hungUp]);
     },
   };
 }

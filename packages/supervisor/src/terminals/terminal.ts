@@ -11,6 +11,8 @@ export type TerminalInfo = ReturnType<typeof terminalSchema.parse>;
 export const SCROLLBACK_BYTES = 256 * 1024;
 /** A client with more than this much unsent output pauses the shell until it catches up. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
+/** How long a hung-up shell has to exit before it is killed. */
+export const HANG_UP_GRACE_MS = 3_000;
 
 export interface SpawnOptions {
   alias: string;
@@ -34,6 +36,11 @@ export class Terminal {
   private scrollbackSize = 0;
   private drainTimer: NodeJS.Timeout | undefined;
   private exit: number | undefined;
+  private markExited!: () => void;
+  /** settles when the shell has exited */
+  private readonly exited$ = new Promise<void>((resolve) => {
+    this.markExited = resolve;
+  });
 
   constructor(private readonly opts: SpawnOptions) {
     this.pty = spawn(opts.shell, opts.args, {
@@ -78,13 +85,29 @@ export class Terminal {
     return bytes.subarray(start).toString('utf8');
   }
 
-  /** Hangs up the shell (shutdown or explicit close). */
-  hangUp(): void {
+  /**
+   * Hangs up the shell (shutdown or explicit close); resolves once it exited. A shell that is
+   * still there after `graceMs` (it ignores SIGHUP, or the signal came while it was exec'ing and
+   * was lost) is killed, with its process group.
+   */
+  hangUp(graceMs = HANG_UP_GRACE_MS): Promise<void> {
+    if (this.exit !== undefined) return Promise.resolve();
+    this.signal('SIGHUP');
+    const timer = setTimeout(() => {
+      this.opts.logger.warn({ alias: this.info.alias, graceMs }, 'the shell outlived its hang-up: killed');
+      this.signal('SIGKILL', true);
+    }, graceMs);
+    return this.exited$.then(() => clearTimeout(timer));
+  }
+
+  private signal(signal: NodeJS.Signals, group = false): void {
     try {
-      this.pty.kill('SIGHUP');
+      // the shell leads its own session, so its process group has its id
+      if (group) process.kill(-this.pty.pid, signal);
+      else this.pty.kill(signal);
     } catch (e) {
       // the process may be gone already; the exit handler cleans up either way
-      this.opts.logger.warn({ alias: this.info.alias, error: e }, 'hang-up failed');
+      this.opts.logger.warn({ alias: this.info.alias, signal, error: e }, 'signalling the shell failed');
     }
   }
 
@@ -149,6 +172,7 @@ export class Terminal {
     for (const ws of this.clients) ws.close(1000, `exit ${code}`);
     this.clients.clear();
     this.opts.onExit(this);
+    this.markExited();
   }
 }
 

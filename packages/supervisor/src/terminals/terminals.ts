@@ -57,7 +57,8 @@ export class Terminals {
     return [...this.byAlias.values()].map((t) => t.info);
   }
 
-  hangUpAll(): void {
-    for (const t of this.byAlias.values()) t.hangUp();
+  /** Hangs up every shell; resolves once all have exited (killed after `graceMs` if need be). */
+  async hangUpAll(graceMs?: number): Promise<void> {
+    await Promise.all([...this.byAlias.values()].map((t) => t.hangUp(graceMs)));
   }
 }
