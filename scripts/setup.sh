@@ -30,7 +30,7 @@ PKGS=(git curl zstd tar debootstrap libnss-myhostname)
 engine_answers || PKGS+=(podman crun catatonit uidmap slirp4netns)
 if [ "$MODE" = test ]; then
   PKGS+=(podman crun catatonit uidmap slirp4netns mariadb-server chromium openssh-client tmux busybox-static
-    docker-registry)
+    docker-registry pebble bind9 bind9-utils openssh-server openssh-sftp-server nginx)
 fi
 missing=()
 for p in $(printf "%s\n" "${PKGS[@]}" | sort -u); do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
@@ -94,34 +94,39 @@ if command -v podman >/dev/null && ! engine_answers; then
 fi
 engine_answers || die "no container engine answers: start Docker or Podman (podman system service), or set DOCKER_HOST"
 
-# 4. Default workspace image (Debian bookworm, user gitpod 33333), unless the engine has it already.
-image_exists() { curl -sf --unix-socket "${ENGINE_SOCK:-$PODMAN_SOCK}" "http://d/images/$IMAGE/json" >/dev/null 2>&1 || podman image exists "$IMAGE" 2>/dev/null; }
-if ! image_exists; then
+# 4. Default workspace image (Debian bookworm, user gitpod 33333), unless the engine has it already,
+# made from this package list (its hash labels the image, so a changed list makes a new one).
+INCLUDE=git,bash,ca-certificates,curl,sudo,procps,less,openssh-client,openssh-sftp-server,python3,tar,vim-tiny,locales
+ROOTFS_KEY=$(printf '%s' "$INCLUDE" | sha256sum | cut -c1-12)
+ROOTFS="$CACHE/workspace-rootfs-$ROOTFS_KEY.tar"
+image_current() {
+  curl -sf --unix-socket "${ENGINE_SOCK:-$PODMAN_SOCK}" "http://d/images/$IMAGE/json" 2>/dev/null |
+    grep -q "\"atelier.rootfs\": *\"$ROOTFS_KEY\"" ||
+    [ "$(podman image inspect --format '{{ index .Labels "atelier.rootfs" }}' "$IMAGE" 2>/dev/null)" = "$ROOTFS_KEY" ]
+}
+if ! image_current; then
   $SUDO mkdir -p "$CACHE"
-  if [ ! -s "$CACHE/workspace-rootfs.tar" ]; then
+  if [ ! -s "$ROOTFS" ]; then
     step "debootstrap the default workspace image (about 40 s, once)"
     r=$(mktemp -d)
-    $SUDO debootstrap --variant=minbase \
-      --include=git,bash,ca-certificates,curl,sudo,procps,less,openssh-client,python3,tar,vim-tiny,locales \
-      bookworm "$r" >/dev/null
+    $SUDO debootstrap --variant=minbase --include="$INCLUDE" bookworm "$r" >/dev/null
     $SUDO chroot "$r" useradd -m -u 33333 -U -s /bin/bash gitpod
     echo 'gitpod ALL=(ALL) NOPASSWD:ALL' | $SUDO tee "$r/etc/sudoers.d/gitpod" >/dev/null
     $SUDO chmod 440 "$r/etc/sudoers.d/gitpod"
     $SUDO mkdir -p "$r/workspace" && $SUDO chown 33333:33333 "$r/workspace"
     $SUDO rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/cache/apt/*.bin "$r"/var/lib/apt/lists/*
-    $SUDO tar -C "$r" --numeric-owner -cf "$CACHE/workspace-rootfs.tar.tmp" .
-    $SUDO mv "$CACHE/workspace-rootfs.tar.tmp" "$CACHE/workspace-rootfs.tar"
+    $SUDO tar -C "$r" --numeric-owner -cf "$ROOTFS.tmp" .
+    $SUDO mv "$ROOTFS.tmp" "$ROOTFS"
     $SUDO rm -rf "$r"
   fi
   step "import $IMAGE"
+  changes=(--change 'CMD ["/bin/bash"]' --change 'ENV LANG=C.UTF-8'
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+    --change 'USER gitpod' --change 'WORKDIR /workspace' --change "LABEL atelier.rootfs=$ROOTFS_KEY")
   if command -v podman >/dev/null; then
-    $SUDO podman import --change 'CMD ["/bin/bash"]' --change 'ENV LANG=C.UTF-8' \
-      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      --change 'USER gitpod' --change 'WORKDIR /workspace' "$CACHE/workspace-rootfs.tar" "$IMAGE" >/dev/null
+    $SUDO podman import "${changes[@]}" "$ROOTFS" "$IMAGE" >/dev/null
   else
-    docker import --change 'CMD ["/bin/bash"]' --change 'ENV LANG=C.UTF-8' \
-      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      --change 'USER gitpod' --change 'WORKDIR /workspace' "$CACHE/workspace-rootfs.tar" "$IMAGE" >/dev/null
+    docker import "${changes[@]}" "$ROOTFS" "$IMAGE" >/dev/null
   fi
 fi
 # 5. npm packages (npm ci when the lock file changed since the last install).

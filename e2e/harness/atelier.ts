@@ -32,6 +32,8 @@ export class AtelierProcess {
   readonly configFile: string;
   readonly logFile: string;
   port = 0;
+  /** the SSH gateway's port (a free one, so that test processes do not meet on 2222) */
+  sshPort = 0;
   /** https when the config turns TLS on (read from the start-up banner) */
   scheme: 'http' | 'https' = 'http';
   /** tls.mode local-ca: the exported CA certificate, trusted by this process's `request` */
@@ -49,6 +51,7 @@ export class AtelierProcess {
   static async start(opts: AtelierOptions): Promise<AtelierProcess> {
     const a = new AtelierProcess(opts);
     a.port = await freePort();
+    a.sshPort = await freePort();
     writeFileSync(
       a.configFile,
       [
@@ -56,6 +59,7 @@ export class AtelierProcess {
         `port: ${a.port}`,
         `dataDir: ${a.dataDir}`,
         'log: { level: debug }',
+        `ssh: { port: ${a.sshPort} }`,
         'workspace:',
         '  runtime:',
         '    docker:',

@@ -12,7 +12,7 @@ export function edgeBindings(deps: {
   repos: Repositories;
   secrets: SecretBox;
   manager: WorkspaceManager;
-}): Pick<ProxyDeps, 'resolve' | 'connect'> {
+}): Pick<ProxyDeps, 'resolve' | 'connect'> & { markActive(instanceId: string): void } {
   const { repos, secrets, manager } = deps;
   const lastActivity = new Map<string, number>();
 
@@ -26,6 +26,7 @@ export function edgeBindings(deps: {
   };
 
   return {
+    markActive,
     async resolve(workspaceId: string): Promise<RouteTarget | undefined> {
       const workspace = await repos.workspaces.get(workspaceId as never);
       if (!workspace) return undefined;
@@ -43,7 +44,7 @@ export function edgeBindings(deps: {
         phase: instance.phase,
         ownerToken: secrets.open(instance.ownerTokenSealed),
         isPublicPort: (port) => isPublicPort(port, configPorts, overrides),
-        shared: false,
+        shared: workspace.shared === 1,
       };
     },
     async connect(target: RouteTarget, to: 'supervisor' | number) {

@@ -2,6 +2,7 @@
 import { AppError, exitCodeOf, isAppError } from '@atelier/protocol';
 import { runAdmin } from './commands/admin.js';
 import { runConfig } from './commands/config.js';
+import { runSshConfig } from './commands/ssh-config.js';
 import { runUp } from './commands/up.js';
 import { runWorkspace } from './commands/workspace.js';
 
@@ -13,7 +14,8 @@ export const USAGE = `usage: atelier <command> [options]
   admin user create --name N --password P [--admin]                create a local account
   admin token create --user N [--name NAME]                        print a new access token for N
   workspace list | create URL [--ref REF] | start ID | stop ID | delete ID   [--wait] [--json]
-      (talk to the API: --url URL or ATELIER_URL, --token T or ATELIER_TOKEN)
+  ssh-config [ID...]                                               ~/.ssh/config blocks for your workspaces
+      (these two talk to the API: --url URL or ATELIER_URL, --token T or ATELIER_TOKEN)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
     case 'workspace':
     case 'ws':
       return runWorkspace(rest);
+    case 'ssh-config':
+      return runSshConfig(rest);
     case undefined:
     case 'help':
     case '--help':

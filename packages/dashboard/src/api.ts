@@ -1,5 +1,6 @@
 // Typed client of the Atelier HTTP API v1: JSON over fetch with the session cookie, errors as ApiError.
 import {
+  type AddSshKeyRequest,
   type CreateWorkspaceRequest,
   createTokenResponseSchema,
   createWorkspaceResponseSchema,
@@ -9,6 +10,7 @@ import {
   type PutUserEnvVarRequest,
   portSchema,
   setupStatusSchema,
+  sshKeySchema,
   type UserDto,
   userEnvVarSchema,
   userSchema,
@@ -167,6 +169,13 @@ export const api = {
   createToken: (body: { name: string; expiresInDays?: number }) =>
     request('POST', '/tokens', createTokenResponseSchema, body),
   deleteToken: (id: string) => request('DELETE', `/tokens/${encodeURIComponent(id)}`, null),
+
+  setSharing: (id: string, shared: boolean) =>
+    request('PUT', `/workspaces/${encodeURIComponent(id)}/sharing`, workspaceSchema, { shared }),
+
+  listSshKeys: () => request('GET', '/user/ssh-keys', sshKeySchema.array()),
+  addSshKey: (body: AddSshKeyRequest) => request('POST', '/user/ssh-keys', sshKeySchema, body),
+  deleteSshKey: (id: string) => request('DELETE', `/user/ssh-keys/${encodeURIComponent(id)}`, null),
 
   listEnvVars: () => request('GET', '/user/env-vars', userEnvVarSchema.array()),
   putEnvVar: (body: PutUserEnvVarRequest) => request('PUT', '/user/env-vars', userEnvVarSchema, body),

@@ -8,6 +8,7 @@ import { CreateFromHashPage } from './pages/create-from-hash-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { SetupPage } from './pages/setup-page';
 import { SignInPage } from './pages/sign-in-page';
+import { SshKeysPage } from './pages/ssh-keys-page';
 import { StartPage } from './pages/start-page';
 import { TokensPage } from './pages/tokens-page';
 import { VariablesPage } from './pages/variables-page';
@@ -109,6 +110,7 @@ function routed(place: Place, user: UserDto): ReactNode {
   }
   if (pathname === '/tokens') return <TokensPage />;
   if (pathname === '/variables') return <VariablesPage />;
+  if (pathname === '/ssh-keys') return <SshKeysPage />;
   if (ENTRY_PATHS.has(pathname)) return null; // redirected by the effect above
   return <NotFoundPage />;
 }

@@ -27,6 +27,7 @@ const TABLES = [
   'sessions',
   'system_settings',
   'user_env_vars',
+  'user_ssh_keys',
   'users',
   'workspace_instances',
   'workspace_ports',
@@ -104,6 +105,7 @@ for (const target of fixture.targets) {
           '0001_initial',
           '0002_workspace_config',
           '0003_ports_env_logs',
+          '0004_ssh_keys_sharing',
         ]);
         assert.deepEqual(await migrateToLatest(handle.db), []);
         const tables = (await handle.db.introspection.getTables()).map((t) => t.name).sort();
@@ -137,6 +139,7 @@ for (const target of fixture.targets) {
           '0001_initial',
           '0002_workspace_config',
           '0003_ports_env_logs',
+          '0004_ssh_keys_sharing',
         ]);
         assert.deepEqual(await migrateToLatest(first.db), []);
       } finally {

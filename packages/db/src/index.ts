@@ -15,6 +15,7 @@ export { Repositories } from './repositories/repositories.js';
 export { SessionRepository } from './repositories/sessions.js';
 export { SettingsRepository } from './repositories/settings.js';
 export { UserEnvVarRepository } from './repositories/user-env-vars.js';
+export { UserSshKeyRepository } from './repositories/user-ssh-keys.js';
 export { UserRepository } from './repositories/users.js';
 export { WorkspacePortRepository } from './repositories/workspace-ports.js';
 export { type NewWorkspace, WorkspaceRepository } from './repositories/workspaces.js';
@@ -30,6 +31,7 @@ export type {
   Session,
   User,
   UserEnvVar,
+  UserSshKey,
   Workspace,
   WorkspacePort,
 } from './schema.js';

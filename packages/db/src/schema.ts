@@ -43,6 +43,8 @@ export interface WorkspacesTable {
   config: string | null;
   /** VAR=value pairs of the context URL's prefix, as a JSON object; null when none */
   contextEnv: string | null;
+  /** 1: anyone with the URL may use the workspace and its ports (Gitpod's "share"); 0: the owner only */
+  shared: number;
   createdAt: IsoTime;
   deletedAt: IsoTime | null;
 }
@@ -110,6 +112,19 @@ export interface InstanceLogsTable {
   createdAt: IsoTime;
 }
 
+/** A user's SSH public key: it opens the SSH gateway to the user's workspaces. */
+export interface UserSshKeysTable {
+  id: string;
+  userId: UserId;
+  name: string;
+  /** "<algorithm> <base64 blob>" */
+  publicKey: string;
+  /** "SHA256:<base64 without padding>" */
+  fingerprint: string;
+  createdAt: IsoTime;
+  lastUsedAt: IsoTime | null;
+}
+
 export interface SystemSettingsTable {
   name: string;
   value: string;
@@ -127,6 +142,7 @@ export interface Database {
   workspacePorts: WorkspacePortsTable;
   userEnvVars: UserEnvVarsTable;
   instanceLogs: InstanceLogsTable;
+  userSshKeys: UserSshKeysTable;
 }
 
 export type DesiredPhase = 'running' | 'stopped';
@@ -147,6 +163,7 @@ export type Workspace = WorkspacesTable;
 export type Backup = BackupsTable;
 export type WorkspacePort = WorkspacePortsTable;
 export type UserEnvVar = UserEnvVarsTable;
+export type UserSshKey = UserSshKeysTable;
 export type InstanceLogChunk = InstanceLogsTable;
 
 /** An instance row with its JSON columns parsed. */

@@ -27,6 +27,12 @@ export const portSchema = z.object({
 });
 export type PortDto = z.infer<typeof portSchema>;
 
+/** PUT /api/v1/workspaces/{id}/sharing */
+export const setWorkspaceSharingRequestSchema = z.strictObject({
+  shared: z.boolean({ error: 'shared must be true (anyone with the URL) or false (the owner only)' }),
+});
+export type SetWorkspaceSharingRequest = z.infer<typeof setWorkspaceSharingRequestSchema>;
+
 /** PUT /api/v1/workspaces/{id}/ports/{port} */
 export const setPortVisibilityRequestSchema = z.strictObject({ visibility: portVisibilitySchema });
 export type SetPortVisibilityRequest = z.infer<typeof setPortVisibilityRequestSchema>;
@@ -83,6 +89,10 @@ export const workspaceSchema = z.object({
   lastBackup: backupSchema.nullable(),
   /** null for workspaces made before configuration files were read */
   config: workspaceConfigSummarySchema.nullable(),
+  /** anyone with the URL may use the workspace and all its ports (the owner turns it on) */
+  shared: z.boolean(),
+  /** how to reach the workspace over SSH; null when the SSH gateway is off */
+  ssh: z.object({ host: z.string(), port: z.number().int(), user: z.string() }).nullable(),
 });
 export type WorkspaceDto = z.infer<typeof workspaceSchema>;
 
@@ -200,3 +210,35 @@ export const putUserEnvVarRequestSchema = z.strictObject({
     .superRefine(ruleOf(repositoryPatternProblem)),
 });
 export type PutUserEnvVarRequest = z.infer<typeof putUserEnvVarRequestSchema>;
+
+/** An entry of GET /api/v1/user/ssh-keys: a public key that opens the SSH gateway to the user's workspaces. */
+export const sshKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** e.g. ssh-ed25519 */
+  algorithm: z.string(),
+  /** SHA256:<base64>, as `ssh-keygen -l` prints it */
+  fingerprint: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});
+export type SshKeyDto = z.infer<typeof sshKeySchema>;
+
+export const MAX_SSH_KEYS = 100;
+
+/** POST /api/v1/user/ssh-keys: one line of an OpenSSH public key file (`~/.ssh/id_ed25519.pub`). */
+export const addSshKeyRequestSchema = z.strictObject({
+  /** shown in the list; default: the key's comment, else its algorithm */
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: 'name may not be empty: leave it out to use the key comment' })
+    .max(100, { error: 'name is at most 100 characters' })
+    .optional(),
+  publicKey: z
+    .string({ error: 'publicKey is required: paste the content of ~/.ssh/id_ed25519.pub' })
+    .trim()
+    .min(1, { error: 'publicKey is empty: paste the content of ~/.ssh/id_ed25519.pub' })
+    .max(16_384, { error: 'publicKey is longer than any public key (16 KiB): paste the .pub file' }),
+});
+export type AddSshKeyRequest = z.infer<typeof addSshKeyRequestSchema>;

@@ -126,6 +126,24 @@ export function isLocalOnly(domain: string, bindAddress: string): boolean {
   return loopback || domain === 'localhost' || domain.endsWith('.localhost');
 }
 
+const sshSchema = z.strictObject({
+  /** the SSH gateway into workspaces (user `<wsid>#<owner token>`, the token as password, or a key) */
+  enabled: z.boolean().default(true),
+  /** 22 behind a cluster's load balancer; 2222 on one machine, where sshd may hold 22 */
+  port: z.number().int().min(1).max(65535).default(2222),
+  /** default: the top-level bindAddress */
+  bindAddress: z.string().min(1).optional(),
+  /**
+   * private host key files (OpenSSH or PEM), e.g. from a Kubernetes secret so that every replica
+   * answers with the same keys; absent: keys made once in <dataDir>/ssh and kept
+   */
+  hostKeyFiles: z.array(z.string().min(1)).min(1).optional(),
+  /** the host and port users connect to, when a load balancer changes them; default: domain and port */
+  publicHost: hostname.optional(),
+  publicPort: z.number().int().min(1).max(65535).optional(),
+});
+export type SshConfig = z.output<typeof sshSchema>;
+
 export const configSchema = z
   .strictObject({
     domain: hostname.default('localhost'),
@@ -148,6 +166,7 @@ export const configSchema = z
       })
       .prefault({}),
     tls: tlsSchema.prefault({}),
+    ssh: sshSchema.prefault({}),
     log: z
       .strictObject({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -6,6 +6,8 @@ export interface PublicUrls {
   domain: string;
   /** the externally visible port, omitted from URLs when it is the scheme's default */
   port: number;
+  /** where users reach the SSH gateway; absent when it is off */
+  ssh?: { host: string; port: number };
 }
 
 function origin(u: PublicUrls, host: string): string {

@@ -22,9 +22,13 @@ export function tokensEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** Whether a request to this host needs the owner's token: everything but shared workspaces and public ports. */
+/**
+ * Whether a request to this host needs the owner's token: everything but public ports, and nothing
+ * of a shared workspace (Gitpod's admission "everyone": its IDE and every port answer anyone).
+ */
 export function needsOwner(port: number | undefined, target: RouteTarget): boolean {
-  return port === undefined || !(target.shared || target.isPublicPort(port));
+  if (target.shared) return false;
+  return port === undefined || !target.isPublicPort(port);
 }
 
 export type OwnerCheck = 'ok' | 'missing' | 'wrong';

@@ -145,7 +145,7 @@ describe('owner check', () => {
     assert.match(port.body, /is private/);
   });
 
-  test('public ports and shared workspaces need no credential on port hosts; the IDE host still does', async () => {
+  test('public ports need no credential, the IDE host does; a shared workspace needs none anywhere', async () => {
     bench.targets.set(WSID, target({ isPublicPort: (port) => port === 3000 }));
     assert.equal((await send(bench, portHost(3000), '/')).status, 200);
     assert.equal((await send(bench, portHost(3001), '/')).status, 401, 'only the public port');
@@ -158,7 +158,9 @@ describe('owner check', () => {
     assert.equal((await send(bench, ideHost(), '/')).status, 401);
     bench.targets.set(WSID, target({ shared: true }));
     assert.equal((await send(bench, portHost(3000), '/')).status, 200);
-    assert.equal((await send(bench, ideHost(), '/')).status, 401);
+    assert.equal((await send(bench, ideHost(), '/')).status, 200);
+    bench.targets.set(WSID, target({ shared: false }));
+    assert.equal((await send(bench, ideHost(), '/')).status, 401, 'unshared: the next request is refused');
   });
 });
 

@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document of API v1; its schemas are generated from the protocol's zod schemas.
 import {
+  addSshKeyRequestSchema,
   backupSchema,
   createTokenRequestSchema,
   createTokenResponseSchema,
@@ -15,6 +16,8 @@ import {
   setPortVisibilityRequestSchema,
   setupRequestSchema,
   setupStatusSchema,
+  setWorkspaceSharingRequestSchema,
+  sshKeySchema,
   userEnvVarSchema,
   userSchema,
   WORKSPACE_ID_PATTERN,
@@ -41,6 +44,7 @@ const OUTPUT_SCHEMAS = {
   User: userSchema,
   TokenSummary: tokenSummarySchema,
   UserEnvVar: userEnvVarSchema,
+  SshKey: sshKeySchema,
   CreateTokenResponse: createTokenResponseSchema,
   Port: portSchema,
   Backup: backupSchema,
@@ -58,6 +62,8 @@ const INPUT_SCHEMAS = {
   PutUserEnvVarRequest: putUserEnvVarRequestSchema,
   CreateWorkspaceRequest: createWorkspaceRequestSchema,
   SetPortVisibilityRequest: setPortVisibilityRequestSchema,
+  SetWorkspaceSharingRequest: setWorkspaceSharingRequestSchema,
+  AddSshKeyRequest: addSshKeyRequestSchema,
 } as const;
 type SchemaName = keyof typeof OUTPUT_SCHEMAS | keyof typeof INPUT_SCHEMAS;
 
@@ -189,6 +195,28 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       errors: { 404: 'no such variable of the caller' },
     },
   },
+  '/api/v1/user/ssh-keys': {
+    get: {
+      summary: "The caller's SSH public keys (they open the SSH gateway to the caller's workspaces)",
+      ok: { status: 200, description: 'keys', schema: { type: 'array', items: ref('SshKey') } },
+    },
+    post: {
+      summary: 'Add an SSH public key (one line of an OpenSSH .pub file)',
+      body: 'AddSshKeyRequest',
+      ok: { status: 201, description: 'the key', schema: ref('SshKey') },
+      errors: {
+        409: 'the caller has this key already',
+        412: 'the caller has the most keys one user may have',
+      },
+    },
+  },
+  '/api/v1/user/ssh-keys/{id}': {
+    delete: {
+      summary: 'Delete one of the caller’s SSH keys (it opens no new SSH session from now on)',
+      ok: { status: 204, description: 'deleted' },
+      errors: { 404: 'no such key of the caller' },
+    },
+  },
   '/api/v1/workspaces': {
     post: {
       summary: 'Create a workspace from a repository and start it',
@@ -231,6 +259,14 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
         'Set who may reach a port: public without credential, private with the owner cookie or token only (running or not)',
       body: 'SetPortVisibilityRequest',
       ok: { status: 200, description: 'the port with its new visibility', schema: ref('Port') },
+    },
+  },
+  '/api/v1/workspaces/{id}/sharing': {
+    put: {
+      summary:
+        'Share the workspace with anyone who has its URL (IDE and every port), or make it the owner’s only again',
+      body: 'SetWorkspaceSharingRequest',
+      ok: { status: 200, description: 'the workspace', schema: ref('Workspace') },
     },
   },
   '/api/v1/workspaces/{id}/owner-token': {

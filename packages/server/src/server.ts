@@ -14,6 +14,7 @@ import { buildLogRoutes } from './routes/build-log-routes.js';
 import type { RouteContext } from './routes/context.js';
 import { envVarRoutes } from './routes/env-var-routes.js';
 import { type EventTiming, eventRoutes } from './routes/event-routes.js';
+import { sshKeyRoutes } from './routes/ssh-key-routes.js';
 import { taskRoutes } from './routes/task-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { workspaceRoutes } from './routes/workspace-routes.js';
@@ -53,6 +54,7 @@ export function createServer(serverDeps: ServerDeps, options: { events?: EventTi
   accountRoutes(app, ctx);
   tokenRoutes(app, ctx);
   envVarRoutes(app, ctx);
+  sshKeyRoutes(app, ctx);
   workspaceRoutes(app, ctx);
   buildLogRoutes(app, ctx);
   taskRoutes(app, ctx);

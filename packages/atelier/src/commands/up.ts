@@ -51,6 +51,11 @@ export async function runUp(args: string[], opts: { targets: 'all' | 'from-flags
     running.setupCode
       ? `  first start: open ${url} and enter the one-time setup code  ${running.setupCode}  to create the admin account`
       : `  sign in at ${url} (new accounts: atelier admin user create --name N --password P)`,
+    ...(running.urls.ssh
+      ? [
+          `  ssh:    ssh -p ${running.urls.ssh.port} <workspace id>@${running.urls.ssh.host} (add your key in the dashboard: SSH keys)`,
+        ]
+      : []),
     ...(running.caCertPath
       ? [
           `  local CA: ${running.caCertPath} — import it into your browser to trust ${url} (README: "Trusting the local CA")`,

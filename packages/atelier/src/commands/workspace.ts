@@ -18,9 +18,23 @@ const flagsSchema = z.object({
   json: z.boolean().default(false),
 });
 
-interface Api {
+export interface Api {
   base: string;
   token: string;
+}
+
+/** Where the API is and the token to call it with: flags first, then ATELIER_URL / ATELIER_TOKEN. */
+export function apiFrom(values: { url?: string | undefined; token?: string | undefined }): Api {
+  const token = values.token ?? process.env.ATELIER_TOKEN;
+  if (!token)
+    throw new AppError(
+      'invalid_argument',
+      'no access token: pass --token or set ATELIER_TOKEN (atelier admin token create --user N)',
+    );
+  return {
+    base: (values.url ?? process.env.ATELIER_URL ?? 'http://localhost:8080').replace(/\/$/, ''),
+    token,
+  };
 }
 
 export async function runWorkspace(args: string[]): Promise<number> {
@@ -37,16 +51,7 @@ export async function runWorkspace(args: string[]): Promise<number> {
     2,
   );
   const [verb, arg] = positionals;
-  const token = values.token ?? process.env.ATELIER_TOKEN;
-  if (!token)
-    throw new AppError(
-      'invalid_argument',
-      'no access token: pass --token or set ATELIER_TOKEN (atelier admin token create --user N)',
-    );
-  const api: Api = {
-    base: (values.url ?? process.env.ATELIER_URL ?? 'http://localhost:8080').replace(/\/$/, ''),
-    token,
-  };
+  const api = apiFrom(values);
   const need = (what: string) => {
     if (!arg) throw new AppError('invalid_argument', `usage: atelier workspace ${verb} ${what}`);
     return arg;
@@ -85,7 +90,7 @@ export async function runWorkspace(args: string[]): Promise<number> {
   }
 }
 
-async function call(api: Api, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function call(api: Api, method: string, path: string, body?: unknown): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(`${api.base}${path}`, {

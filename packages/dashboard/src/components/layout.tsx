@@ -35,6 +35,7 @@ export function Layout({
           <nav aria-label="Main">
             {nav('/', 'Workspaces', pathname === '/' || pathname.startsWith('/start/'))}
             {nav('/variables', 'Variables', pathname === '/variables')}
+            {nav('/ssh-keys', 'SSH keys', pathname === '/ssh-keys')}
             {nav('/tokens', 'Access tokens', pathname === '/tokens')}
           </nav>
         )}

@@ -3,6 +3,7 @@
 import { phaseRank, type WorkspaceDto } from '@atelier/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type ApiError, api, eventsUrl, toApiError } from '../api';
+import { AccessPanel } from '../components/access-panel';
 import { BuildLog } from '../components/build-log';
 import { ConfigSummary } from '../components/config-summary';
 import { ErrorMessage } from '../components/error-message';
@@ -113,6 +114,7 @@ export function StartPage({ workspaceId }: { workspaceId: string }) {
             )}
             <Link href="/">All workspaces</Link>
           </div>
+          <AccessPanel workspace={workspace} onChanged={setWorkspace} />
           <TaskList workspaceId={workspaceId} phase={phase} />
         </>
       )}

@@ -157,6 +157,7 @@ for (const target of fixture.targets) {
         ref: 'main',
         config,
         contextEnv: null,
+        shared: 0,
         createdAt: clock.now().toISOString(),
         deletedAt: null,
       });

@@ -8,6 +8,7 @@ import { InstanceRepository } from './instances.js';
 import { SessionRepository } from './sessions.js';
 import { SettingsRepository } from './settings.js';
 import { UserEnvVarRepository } from './user-env-vars.js';
+import { UserSshKeyRepository } from './user-ssh-keys.js';
 import { UserRepository } from './users.js';
 import { WorkspacePortRepository } from './workspace-ports.js';
 import { WorkspaceRepository } from './workspaces.js';
@@ -23,6 +24,7 @@ export class Repositories {
   readonly logs: InstanceLogRepository;
   readonly ports: WorkspacePortRepository;
   readonly envVars: UserEnvVarRepository;
+  readonly sshKeys: UserSshKeyRepository;
 
   constructor(db: Kysely<Database>, clock: () => Date = () => new Date()) {
     this.users = new UserRepository(db, clock);
@@ -35,5 +37,6 @@ export class Repositories {
     this.logs = new InstanceLogRepository(db, clock);
     this.ports = new WorkspacePortRepository(db, clock);
     this.envVars = new UserEnvVarRepository(db, clock);
+    this.sshKeys = new UserSshKeyRepository(db, clock);
   }
 }

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../dialect.js';
 import type { Database, Workspace } from '../schema.js';
 
-export type NewWorkspace = Omit<Workspace, 'createdAt' | 'deletedAt' | 'config' | 'contextEnv'> & {
+export type NewWorkspace = Omit<Workspace, 'createdAt' | 'deletedAt' | 'config' | 'contextEnv' | 'shared'> & {
   config?: string | null;
   contextEnv?: string | null;
 };
@@ -20,6 +20,7 @@ export class WorkspaceRepository {
       ...input,
       config: input.config ?? null,
       contextEnv: input.contextEnv ?? null,
+      shared: 0,
       createdAt: this.clock().toISOString(),
       deletedAt: null,
     };
@@ -51,6 +52,17 @@ export class WorkspaceRepository {
       .orderBy('createdAt', 'desc')
       .orderBy('id', 'desc')
       .execute();
+  }
+
+  /** Turns the workspace-wide share switch on or off; false when there is no such workspace. */
+  async setShared(id: WorkspaceId, shared: boolean): Promise<boolean> {
+    const result = await this.db
+      .updateTable('workspaces')
+      .set({ shared: shared ? 1 : 0 })
+      .where('id', '=', id)
+      .where('deletedAt', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   /** Marks the workspace deleted (idempotent: the first time is kept). */

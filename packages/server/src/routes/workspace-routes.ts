@@ -1,8 +1,10 @@
-// Workspaces of the signed-in user: create, list, show, start, stop, delete, port visibility, owner token.
+// Workspaces of the signed-in user: create, list, show, start, stop, delete, port visibility,
+// sharing, owner token.
 import {
   createWorkspaceRequestSchema,
   portNumberSchema,
   setPortVisibilityRequestSchema,
+  setWorkspaceSharingRequestSchema,
   workspaceIdSchema,
 } from '@atelier/protocol';
 import type { Context, Hono } from 'hono';
@@ -53,6 +55,12 @@ export function workspaceRoutes(app: Hono<AppEnv>, { auth, workspaces }: RouteCo
     const port = readParam(c, 'port', portNumberSchema);
     const { visibility } = await readJson(c, setPortVisibilityRequestSchema);
     return c.json(await workspaces.setPortVisibility(user, id, port, visibility));
+  });
+
+  app.put('/api/v1/workspaces/:id/sharing', async (c) => {
+    const { user, id } = await target(c);
+    const { shared } = await readJson(c, setWorkspaceSharingRequestSchema);
+    return c.json(await workspaces.setSharing(user, id, shared));
   });
 
   app.get('/api/v1/workspaces/:id/owner-token', async (c) => {

@@ -71,5 +71,7 @@ export function workspaceDto(
     ports: portDtos,
     lastBackup: lastBackup ? backupDto(lastBackup) : null,
     config: configSummary(workspace),
+    shared: workspace.shared === 1,
+    ssh: urls.ssh ? { host: urls.ssh.host, port: urls.ssh.port, user: workspace.id } : null,
   };
 }

@@ -142,6 +142,16 @@ export class WorkspaceService {
     return portDto(this.deps.urls, id, listed);
   }
 
+  /** Turns the workspace-wide share switch on or off: anyone with the URL may then use it. */
+  async setSharing(user: User, id: WorkspaceId, shared: boolean): Promise<WorkspaceDto> {
+    await this.owned(user, id);
+    if (!(await this.deps.repos.workspaces.setShared(id, shared))) {
+      throw new AppError('not_found', `workspace ${id} does not exist`);
+    }
+    this.deps.logger.info({ workspaceId: id, userId: user.id, shared }, 'workspace sharing set');
+    return this.get(user, id);
+  }
+
   /** The workspace as the API shows it: latest instance, its ports, last verified backup. */
   async dto(workspace: Workspace): Promise<WorkspaceDto> {
     const { repos, urls } = this.deps;

@@ -78,6 +78,7 @@ describe('workspaceEnvironment', () => {
     ref: null,
     description: 'team/app',
     config: null,
+    shared: 0,
     contextEnv: JSON.stringify({ FROM_CONTEXT: 'context' }),
     createdAt: '2030-01-01T00:00:00.000Z',
     deletedAt: null,
