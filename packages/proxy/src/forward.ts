@@ -3,7 +3,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream';
 import { type HeaderMap, responseHeadersForClient, serializeRequestHead } from './headers.js';
 
 export interface HttpExchange {
@@ -71,14 +70,21 @@ export function forwardHttp(x: HttpExchange, retry = true): void {
       answer.statusMessage,
       responseHeadersForClient(answer, x.isAtelierCookie),
     );
-    res.flushHeaders(); // SSE and slow downloads: the client sees the status before the first byte
-    pipeline(answer, res, (err) => {
-      if (!err || over) return;
+    // SSE and other open-ended streams: the client sees the status before the first byte; an answer
+    // of known length goes out with its head in one write
+    if (answer.headers['content-length'] === undefined) res.flushHeaders();
+    // pipe, not pipeline(): pipeline costs an AbortController per response, and both ends are
+    // watched here already (the client's close above, the answer's errors below)
+    answer.pipe(res);
+    answer.once('error', (err) => {
+      if (over) return;
       x.onBroken(err);
       abort();
     });
   });
-  upstream.flushHeaders();
+  // a request with a body: the workspace sees the head at once, before a slow upload ends
+  if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)
+    upstream.flushHeaders();
   // not pipeline(): a workspace that answers before reading the whole body must not tear down the client
   req.pipe(upstream);
   req.once('error', abort);

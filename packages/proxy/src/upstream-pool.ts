@@ -11,7 +11,7 @@ import type { ProxyDeps, RouteTarget } from './types.js';
  */
 export const IDLE_MS = 4_000;
 /** idle connections kept per (instance, port); more concurrent requests still get their own */
-export const MAX_IDLE = 4;
+export const MAX_IDLE = 16;
 
 /** connect() did not finish in time; the proxy answers 504 */
 export class ConnectTimeout extends Error {
