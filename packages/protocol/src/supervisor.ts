@@ -127,6 +127,63 @@ export const terminalClientMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type TerminalClientMessage = z.infer<typeof terminalClientMessageSchema>;
 
+/**
+ * The exec API (WebSocket at supervisorPaths.exec): one process as the workspace user, for the SSH
+ * gateway. The client's first text frame is `start`; then binary frames are stdin, and text frames
+ * `resize`, `signal` and `eof`. The server sends binary frames whose first byte says the stream
+ * (EXEC_STDOUT, EXEC_STDERR), and finally an `exit` text frame before it closes with 1000.
+ */
+export const execStartSchema = z.strictObject({
+  type: z.literal('start'),
+  /** what to run: a command line (by the user's shell), the login shell, or the SFTP server */
+  run: z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('command'),
+      command: z
+        .string()
+        .min(1)
+        .max(256 * 1024),
+    }),
+    z.strictObject({ kind: z.literal('shell') }),
+    z.strictObject({ kind: z.literal('sftp') }),
+  ]),
+  /** a pseudo-terminal of this size; absent: pipes, stderr apart */
+  pty: z
+    .strictObject({
+      term: z.string().min(1).max(64).default('xterm-256color'),
+      cols: z.number().int().min(1).max(1000),
+      rows: z.number().int().min(1).max(1000),
+    })
+    .optional(),
+  /** added to the workspace's environment (the gateway passes only what the client may set) */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(32 * 1024)).default({}),
+});
+export type ExecStart = z.input<typeof execStartSchema>;
+
+/** Signals a client may send to the process (as OpenSSH's "signal" channel request names them). */
+export const EXEC_SIGNALS = ['HUP', 'INT', 'QUIT', 'TERM', 'KILL', 'USR1', 'USR2', 'ALRM'] as const;
+export const execClientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('resize'),
+    cols: z.number().int().min(1).max(1000),
+    rows: z.number().int().min(1).max(1000),
+  }),
+  z.strictObject({ type: z.literal('signal'), name: z.enum(EXEC_SIGNALS) }),
+  z.strictObject({ type: z.literal('eof') }),
+]);
+export type ExecClientMessage = z.infer<typeof execClientMessageSchema>;
+
+export const execExitSchema = z.object({
+  type: z.literal('exit'),
+  /** null when a signal ended it */
+  code: z.number().int().nullable(),
+  /** the signal's name without SIG, e.g. TERM */
+  signal: z.string().nullable(),
+});
+export type ExecExit = z.infer<typeof execExitSchema>;
+export const EXEC_STDOUT = 1;
+export const EXEC_STDERR = 2;
+
 export const supervisorPaths = {
   statusSupervisor: '/_supervisor/v1/status/supervisor',
   statusContent: '/_supervisor/v1/status/content',
@@ -140,6 +197,8 @@ export const supervisorPaths = {
   statusTasks: '/_supervisor/v1/status/tasks',
   /** + `/<index>`: the task terminal's scrollback as text/plain (ANSI escapes as the program wrote them) */
   taskOutput: '/_supervisor/v1/task/output',
+  /** WebSocket: one process (execStartSchema first) */
+  exec: '/_supervisor/v1/exec',
   /** + `/<port>`, HTTP Upgrade to TUNNEL_PROTOCOL, then raw TCP */
   tunnel: '/_supervisor/v1/tunnel',
 } as const;

@@ -13,6 +13,7 @@ import { WebSocketServer } from 'ws';
 import { type Account, currentAccount } from './account.js';
 import { type ApiContext, handleRequest, handleUpgrade } from './api/routes.js';
 import { Content } from './content/content.js';
+import { Execs } from './exec/exec.js';
 import { type Logger, silentLogger } from './log.js';
 import { Tasks } from './tasks/tasks.js';
 import { Terminals } from './terminals/terminals.js';
@@ -69,12 +70,19 @@ export async function startSupervisor(
     logger,
   });
   const tasks = new Tasks(config.tasks, terminals, logger, config.headless === true);
+  const execs = new Execs({
+    shell: account.shell,
+    env: terminalEnv(config, account),
+    cwd: () => (existsSync(checkout) ? checkout : root),
+    logger,
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const ctx: ApiContext = {
     config,
     content,
     terminals,
     tasks,
+    execs,
     wss,
     logger,
     frontendDir: opts.frontendDir ?? join(dirname(process.argv[1] ?? '.'), 'frontend'),
@@ -102,7 +110,7 @@ export async function startSupervisor(
     close: async () => {
       stopping.abort();
       content.stop();
-      const hungUp = terminals.hangUpAll();
+      const hungUp = Promise.all([terminals.hangUpAll(), execs.hangUpAll()]);
       for (const ws of wss.clients) ws.close(1001, 'the workspace is stopping');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

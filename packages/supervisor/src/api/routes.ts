@@ -12,6 +12,7 @@ import {
 } from '@atelier/protocol';
 import type { WebSocketServer } from 'ws';
 import type { Content } from '../content/content.js';
+import type { Execs } from '../exec/exec.js';
 import type { Logger } from '../log.js';
 import { listeningPorts } from '../ports/proc-net.js';
 import type { Tasks } from '../tasks/tasks.js';
@@ -28,6 +29,7 @@ export interface ApiContext {
   content: Content;
   terminals: Terminals;
   tasks: Tasks;
+  execs: Execs;
   wss: WebSocketServer;
   logger: Logger;
   frontendDir: string;
@@ -103,6 +105,11 @@ export async function handleUpgrade(ctx: ApiContext, req: IncomingMessage, socke
     const path = new URL(req.url ?? '/', 'http://supervisor').pathname;
     if (path.startsWith(`${P.tunnel}/`)) {
       return await handleTunnel(req, socket, head, path.slice(P.tunnel.length + 1), ctx.logger);
+    }
+    if (path === P.exec) {
+      checkOrigin(req);
+      ctx.wss.handleUpgrade(req, socket, head, (ws) => ctx.execs.serve(ws));
+      return;
     }
     if (path.startsWith(`${P.terminalAttach}/`)) {
       const alias = decodeURIComponent(path.slice(P.terminalAttach.length + 1));
