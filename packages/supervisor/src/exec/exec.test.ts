@@ -39,7 +39,10 @@ async function run(
   const err: Buffer[] = [];
   let exit: ExecExit | undefined;
   ws.on('message', (data: Buffer, isBinary) => {
-    if (!isBinary) return void (exit = JSON.parse(data.toString()) as ExecExit);
+    if (!isBinary) {
+      exit = JSON.parse(data.toString()) as ExecExit;
+      return;
+    }
     (data[0] === EXEC_STDOUT ? out : data[0] === EXEC_STDERR ? err : []).push(data.subarray(1));
   });
   const close = new Promise<{ code: number; reason: string }>((resolve) =>

@@ -113,7 +113,8 @@ class Exec {
         const server = (this.opts.sftpServerPaths ?? SFTP_SERVER_PATHS).find((p) => existsSync(p));
         if (!server) {
           this.send(EXEC_STDERR, Buffer.from(NO_SFTP_SERVER));
-          return this.exit({ type: 'exit', code: 127, signal: null });
+          this.exit({ type: 'exit', code: 127, signal: null });
+          return;
         }
         [file, args] = [server, []];
         break;
