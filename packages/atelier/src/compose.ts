@@ -1,6 +1,7 @@
 // The composition root: builds every component of one process from the config and wires them.
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FsObjectStorage } from '@atelier/content';
 import {
   type DatabaseHandle,
@@ -11,9 +12,10 @@ import {
   type SecretBox,
 } from '@atelier/db';
 import { EngineImageBuilder } from '@atelier/image-builder';
-import type { PublicUrls } from '@atelier/protocol';
+import { dashboardUrl, type PublicUrls, type UserId } from '@atelier/protocol';
 import { createProxy, type EdgeServer, listen } from '@atelier/proxy';
 import { createServer } from '@atelier/server';
+import { loadOrCreateHostKeys, type SshGateway, startSshGateway } from '@atelier/ssh-gateway';
 import { supervisorDistDir } from '@atelier/supervisor';
 import { connectEngine, DockerRuntime, LocalWorkspaceManager } from '@atelier/ws-manager';
 import type { Logger } from 'pino';
@@ -32,6 +34,8 @@ export interface Running {
   setupCode: string | undefined;
   manager: LocalWorkspaceManager;
   repos: Repositories;
+  /** where the SSH gateway listens; undefined when it is off */
+  sshPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -53,7 +57,19 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
   const { handle, repos, secrets } = await openData(loaded);
   // before anything else starts: a certificate problem should stop the start, not a later request
   const tls = await prepareTls(config, loaded.dataDir, logger.child({ component: 'tls' }));
-  const urls: PublicUrls = { scheme: tls.scheme, domain: config.domain, port: config.port };
+  const urls: PublicUrls = {
+    scheme: tls.scheme,
+    domain: config.domain,
+    port: config.port,
+    ...(config.ssh.enabled
+      ? {
+          ssh: {
+            host: config.ssh.publicHost ?? config.domain,
+            port: config.ssh.publicPort ?? config.ssh.port,
+          },
+        }
+      : {}),
+  };
   await repos.settings.setIfAbsent('installation_id', randomUUID().slice(0, 8));
   const installationId = (await repos.settings.get('installation_id')) as string;
   const storage = new FsObjectStorage(loaded.storagePath);
@@ -96,17 +112,38 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
     dashboardDir: dashboardDir(),
   });
   const setupCode = await server.ensureSetupCode();
+  const edge = edgeBindings({ repos, secrets, manager });
   const proxy = createProxy({
     domain: config.domain,
     scheme: urls.scheme,
     publicPort: urls.port,
     logger: logger.child({ component: 'proxy' }),
     dashboard: { request: server.requestListener },
-    ...edgeBindings({ repos, secrets, manager }),
+    resolve: edge.resolve,
+    connect: edge.connect,
   });
   await manager.run();
   const httpServer = await listen(proxy, { host: config.bindAddress, port: config.port, tls: tls.pair });
   const stopTls = await tls.attach(httpServer);
+  let sshGateway: SshGateway | undefined;
+  if (config.ssh.enabled) {
+    const hostKeys = await loadOrCreateHostKeys({
+      dir: join(loaded.dataDir, 'ssh'),
+      ...(config.ssh.hostKeyFiles ? { files: config.ssh.hostKeyFiles } : {}),
+    });
+    sshGateway = await startSshGateway(
+      {
+        logger: logger.child({ component: 'ssh-gateway' }),
+        hostKeys,
+        resolve: edge.resolve,
+        connect: edge.connect,
+        publicKeys: async (userId) => (await repos.sshKeys.list(userId as UserId)).map((k) => k.publicKey),
+        markActive: edge.markActive,
+        startUrl: (workspaceId) => `${dashboardUrl(urls)}/start/${workspaceId}`,
+      },
+      { host: config.ssh.bindAddress ?? config.bindAddress, port: config.ssh.port },
+    );
+  }
   return {
     urls,
     httpServer,
@@ -114,7 +151,9 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
     setupCode,
     manager,
     repos,
+    sshPort: sshGateway?.port,
     async close() {
+      await sshGateway?.close();
       await stopTls();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();

@@ -1,7 +1,7 @@
 // Who may reach a workspace, and how to reach it from a terminal or a desktop IDE: the share switch
 // (anyone with the URL may use it and its ports) and the SSH gateway's command and VS Code link.
 import type { WorkspaceDto } from '@atelier/protocol';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../api';
 import { Link } from '../router';
 import { useAction } from '../use-action';
@@ -28,12 +28,17 @@ export function AccessPanel({
   const share = useAction();
   const token = useAction();
   const [withToken, setWithToken] = useState<string | null>(null);
+  // the switch moves at once; the server's answer (or a failure) settles it
+  const [shared, setShared] = useState(workspace.shared);
+  useEffect(() => setShared(workspace.shared), [workspace.shared]);
   const running = workspace.instance?.phase === 'running';
   const { ssh } = workspace;
 
-  const toggle = async (shared: boolean) => {
-    const updated = await share.run(() => api.setSharing(workspace.id, shared));
+  const toggle = async (next: boolean) => {
+    setShared(next);
+    const updated = await share.run(() => api.setSharing(workspace.id, next));
     if (updated) onChanged(updated);
+    else setShared(workspace.shared);
   };
   const reveal = async () => {
     const reply = await token.run(() => api.ownerToken(workspace.id));
@@ -46,14 +51,14 @@ export function AccessPanel({
       <label className="check">
         <input
           type="checkbox"
-          checked={workspace.shared}
+          checked={shared}
           disabled={share.busy}
           onChange={(e) => void toggle(e.target.checked)}
           data-testid="share-switch"
         />{' '}
         Share: anyone with the URL may use this workspace and every port of it
       </label>
-      {workspace.shared && (
+      {shared && (
         <p className="warning" role="note">
           Shared: whoever has a link can open the editor and terminals as you. Turn it off when you are done.
         </p>
