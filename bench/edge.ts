@@ -8,7 +8,7 @@
 // The upstream, the proxy and nginx each run in a process of their own (nginx with one worker, as
 // the proxy is one Node process); the load comes from autocannon in this process.
 // Prints a table and writes bench/results/edge.json. Timing never fails anything.
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -200,8 +200,9 @@ try {
     '1 GiB proxy / direct (target ≥ 0.9)': ((downloads.proxy ?? 0) / (downloads.direct ?? 1)).toFixed(2),
     'WS echo p50 µs direct / proxy / nginx': `${echoes.direct?.p50Us} / ${echoes.proxy?.p50Us} / ${echoes.nginx?.p50Us}`,
     'WS echo p99 µs direct / proxy / nginx': `${echoes.direct?.p99Us} / ${echoes.proxy?.p99Us} / ${echoes.nginx?.p99Us}`,
-    'ssh cat 1 GiB MB/s gateway / sshd': `${ssh.gatewayMBps.toFixed(0)} / ${ssh.sshdMBps.toFixed(0)}`,
+    [`ssh cat 1 GiB MB/s gateway / sshd (${ssh.defaultCipher.gateway} / ${ssh.defaultCipher.sshd})`]: `${ssh.gatewayMBps.toFixed(0)} / ${ssh.sshdMBps.toFixed(0)}`,
     'ssh gateway / sshd (target ≥ 0.8)': (ssh.gatewayMBps / ssh.sshdMBps).toFixed(2),
+    'ssh cat 1 GiB MB/s, aes128-gcm: gateway / sshd': `${ssh.gatewayAesGcmMBps.toFixed(0)} / ${ssh.sshdAesGcmMBps.toFixed(0)}`,
   };
   console.table(rows);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
@@ -216,7 +217,7 @@ try {
         downloadMBps: downloads,
         websocketEcho: echoes,
         ssh,
-        nginx: execFileSync('/usr/sbin/nginx', ['-v'], { stdio: 'pipe' }).toString() || 'nginx',
+        nginx: spawnSync('/usr/sbin/nginx', ['-v']).stderr.toString().trim(),
       },
       null,
       2,

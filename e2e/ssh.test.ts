@@ -52,8 +52,11 @@ interface Run {
   stderr: string;
 }
 
-/** Runs an OpenSSH tool without a terminal or an agent, with this test's options. */
-function openssh(tool: 'ssh' | 'scp' | 'sftp', args: string[], input = ''): Promise<Run> {
+/**
+ * Runs an OpenSSH tool without a terminal or an agent, with this test's options; with `password`,
+ * it is typed by an SSH_ASKPASS script (BatchMode would forbid asking).
+ */
+function openssh(tool: 'ssh' | 'scp' | 'sftp', args: string[], input = '', password?: string): Promise<Run> {
   const port = tool === 'ssh' ? ['-p', String(atelier.sshPort)] : ['-P', String(atelier.sshPort)];
   const common = [
     '-o',
@@ -65,14 +68,28 @@ function openssh(tool: 'ssh' | 'scp' | 'sftp', args: string[], input = ''): Prom
     '-o',
     'IdentitiesOnly=yes',
     '-o',
-    'BatchMode=yes',
+    `BatchMode=${password === undefined ? 'yes' : 'no'}`,
     '-o',
     'ConnectTimeout=20',
     ...port,
   ];
+  const askpass = join(dir, 'askpass.sh');
+  if (password !== undefined) {
+    writeFileSync(join(dir, 'password'), password);
+    writeFileSync(askpass, `#!/bin/sh\ncat '${join(dir, 'password')}'\n`, { mode: 0o700 });
+  }
   return new Promise((resolve, reject) => {
-    const child = spawn(tool, [...common, ...args], {
-      env: { ...process.env, SSH_AUTH_SOCK: '' },
+    // setsid: no controlling terminal, so ssh asks SSH_ASKPASS
+    const [file, argv] =
+      password === undefined ? [tool, [...common, ...args]] : ['setsid', ['-w', tool, ...common, ...args]];
+    const child = spawn(file, argv, {
+      env: {
+        ...process.env,
+        SSH_AUTH_SOCK: '',
+        ...(password === undefined
+          ? {}
+          : { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' }),
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -143,7 +160,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('ssh exec with a key and with the token in the user name: output, stderr, exit code, as gitpod in the checkout', {
+test('ssh exec with a key, with the token in the user name and as password: output, stderr, exit code, as gitpod in the checkout', {
   timeout: 120_000,
 }, async () => {
   const alice = people.alice;
