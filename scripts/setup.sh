@@ -30,7 +30,7 @@ PKGS=(git curl zstd tar debootstrap libnss-myhostname)
 engine_answers || PKGS+=(podman crun catatonit uidmap slirp4netns)
 if [ "$MODE" = test ]; then
   PKGS+=(podman crun catatonit uidmap slirp4netns mariadb-server chromium openssh-client tmux busybox-static
-    docker-registry pebble bind9 bind9-utils openssh-server openssh-sftp-server nginx)
+    docker-registry pebble bind9 bind9-utils bind9-dnsutils openssh-server openssh-sftp-server nginx)
 fi
 missing=()
 for p in $(printf "%s\n" "${PKGS[@]}" | sort -u); do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done

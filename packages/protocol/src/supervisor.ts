@@ -6,6 +6,11 @@ import { taskConfigSchema } from './workspace-config/types.js';
 export const SUPERVISOR_PORT = 22999;
 /** Environment variable holding the supervisor's JSON config. */
 export const SUPERVISOR_CONFIG_ENV = 'ATELIER_SUPERVISOR_CONFIG';
+/**
+ * Environment variable that runs the supervisor bundle outside a container (tests, local
+ * development): JSON of supervisorLocalSchema. It then stays the user that started it.
+ */
+export const SUPERVISOR_LOCAL_ENV = 'ATELIER_SUPERVISOR_LOCAL';
 /** Header with which the manager and the proxy authenticate to a supervisor. */
 export const SUPERVISOR_TOKEN_HEADER = 'x-atelier-supervisor-token';
 /** Upgrade protocol of the TCP tunnel to a port inside the workspace. */
@@ -58,6 +63,18 @@ export const supervisorConfigSchema = z.object({
   headless: z.boolean().optional(),
 });
 export type SupervisorConfig = z.infer<typeof supervisorConfigSchema>;
+
+/** Where a supervisor outside a container keeps its workspace and listens (SUPERVISOR_LOCAL_ENV). */
+export const supervisorLocalSchema = z.strictObject({
+  /** stands in for /workspace */
+  workspaceRoot: z.string().startsWith('/'),
+  /** the HOME of its shells (an empty folder keeps the machine user's profile out) */
+  home: z.string().startsWith('/').optional(),
+  host: z.string().default('127.0.0.1'),
+  /** 0 picks a free port; the "supervisor listening" log line on stdout says which */
+  port: z.number().int().min(0).max(65535).default(0),
+});
+export type SupervisorLocal = z.infer<typeof supervisorLocalSchema>;
 
 export const contentSourceSchema = z.enum(['from-other', 'from-backup']);
 export type ContentSource = z.infer<typeof contentSourceSchema>;
@@ -128,10 +145,18 @@ export const terminalClientMessageSchema = z.discriminatedUnion('type', [
 export type TerminalClientMessage = z.infer<typeof terminalClientMessageSchema>;
 
 /**
- * The exec API (WebSocket at supervisorPaths.exec): one process as the workspace user, for the SSH
- * gateway. The client's first text frame is `start`; then binary frames are stdin, and text frames
- * `resize`, `signal` and `eof`. The server sends binary frames whose first byte says the stream
- * (EXEC_STDOUT, EXEC_STDERR), and finally an `exit` text frame before it closes with 1000.
+ * The exec API (WebSocket at supervisorPaths.exec, with SUPERVISOR_TOKEN_HEADER): one process as the
+ * workspace user, in the checkout, with the terminals' environment; for the SSH gateway.
+ * - client: first a `start` text frame (execStartSchema; a bad one closes with 1008 and the reason);
+ *   then binary frames are stdin, text frames `resize`, `signal`, `eof` (execClientMessageSchema).
+ * - run: `command` is `<shell> -c <command>` (as sshd runs it), `shell` is `<shell> -l`, `sftp` is the image's
+ *   sftp-server without a shell (none: a one-line message on stderr and exit 127). With `pty`, in a
+ *   pseudo-terminal (output all on stdout); without, on pipes with stderr apart (never for sftp).
+ * - server: binary frames whose first byte is the stream (EXEC_STDOUT, EXEC_STDERR), then one
+ *   `exit` text frame (execExitSchema), then close 1000.
+ * - flow control: the process's output waits while the client has not read 1 MiB; stdin waits
+ *   (the supervisor stops reading the socket, so TCP pushes back) while the process has not read
+ *   1 MiB. A client that disconnects hangs the process group up (SIGHUP, SIGKILL 3 s later).
  */
 export const execStartSchema = z.strictObject({
   type: z.literal('start'),

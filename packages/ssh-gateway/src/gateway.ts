@@ -4,8 +4,10 @@
 // workspace, which encrypts everything twice; here the one SSH hop ends at the gateway.
 import type net from 'node:net';
 import {
+  EXEC_SIGNALS,
   EXEC_STDERR,
   EXEC_STDOUT,
+  type ExecClientMessage,
   type ExecStart,
   execExitSchema,
   isAppError,
@@ -24,10 +26,18 @@ export const MAX_AUTH_ATTEMPTS = 6;
 /** authentication must be done in this time */
 export const AUTH_TIMEOUT_MS = 30_000;
 export const ACTIVITY_EVERY_MS = 30_000;
+/** a silent client is asked every 15 s whether it is still there, and dropped after 3 missed answers */
+const KEEPALIVE_INTERVAL_MS = 15_000;
+const KEEPALIVE_COUNT_MAX = 3;
 /** the WebSocket to the supervisor holds at most this much unsent stdin before the channel waits */
 const STDIN_HIGH_WATER_BYTES = 1024 * 1024;
-/** environment variables a client may set (as OpenSSH's default AcceptEnv) */
-const ACCEPT_ENV = /^(LANG|LC_[A-Z]+)$/;
+/**
+ * Environment variables a client may set (`SendEnv`/`SetEnv`), in the spirit of OpenSSH's AcceptEnv:
+ * the locale (LANG, LC_*), colour wishes (COLORTERM, NO_COLOR) and git's wire protocol version
+ * (GIT_PROTOCOL). Everything else is refused: PATH, LD_*, and the workspace's own GITPOD_* and
+ * ATELIER_* ids stay what the workspace says. TERM comes with the pty request.
+ */
+const ACCEPT_ENV = /^(LANG|LC_[A-Z]+|COLORTERM|NO_COLOR|GIT_PROTOCOL)$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '0:0:0:0:0:0:0:1']);
 
 export async function startSshGateway(
@@ -36,7 +46,13 @@ export async function startSshGateway(
 ): Promise<SshGateway> {
   const { logger } = deps;
   const clients = new Set<ssh2.Connection>();
-  const server = new Server({ hostKeys: deps.hostKeys, ident: SSH_IDENT }, (client, info) => {
+  const config = {
+    hostKeys: deps.hostKeys,
+    ident: SSH_IDENT,
+    keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+  };
+  const server = new Server(config, (client, info) => {
     clients.add(client);
     client.on('close', () => clients.delete(client));
     client.on('error', (e) => logger.debug({ remote: info.ip, error: e.message }, 'ssh connection failed'));
@@ -81,7 +97,10 @@ async function serveConnection(
       (workspace) => {
         if (workspace === 'partial') return;
         if (!workspace) {
-          log.info({ user: ctx.username.split('#')[0], method: ctx.method }, 'ssh authentication refused');
+          // the workspace id only: a user name that does not parse may hold a mistyped secret
+          const user = sshUserSchema.safeParse(ctx.username);
+          const workspaceId = user.success ? user.data.workspaceId : '(malformed)';
+          log.info({ workspaceId, method: ctx.method }, 'ssh authentication refused');
           return ctx.reject(['publickey', 'password']);
         }
         admitted = workspace;
@@ -184,7 +203,8 @@ function serveSession(
 ): void {
   let pty: ExecStart['pty'];
   const env: Record<string, string> = {};
-  let ws: WebSocket | undefined;
+  // resize and signal before the exec's WebSocket is open wait for it, in order
+  const control = new Control();
 
   session.on('pty', (accept, _reject, info) => {
     pty = { term: info.term || 'xterm-256color', cols: info.cols || 80, rows: info.rows || 24 };
@@ -197,13 +217,14 @@ function serveSession(
     } else reject?.();
   });
   session.on('window-change', (accept, _reject, info) => {
-    ws?.readyState === WebSocket.OPEN &&
-      ws.send(JSON.stringify({ type: 'resize', cols: info.cols, rows: info.rows }));
+    if (pty) pty = { ...pty, cols: info.cols, rows: info.rows };
+    control.send({ type: 'resize', cols: info.cols, rows: info.rows });
     accept?.();
   });
-  session.on('signal', (accept, _reject, info) => {
-    const name = info.name.replace(/^SIG/, '');
-    ws?.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: 'signal', name }));
+  session.on('signal', (accept, reject, info) => {
+    const name = EXEC_SIGNALS.find((n) => n === info.name.replace(/^SIG/, ''));
+    if (!name) return reject?.();
+    control.send({ type: 'signal', name });
     accept?.();
   });
   const begin = (run: ExecStart['run'], channel: ssh2.ServerChannel) => {
@@ -215,9 +236,8 @@ function serveSession(
       { type: 'start', run, env, ...(pty ? { pty } : {}) },
       moved,
       log,
-    ).then((socket) => {
-      ws = socket;
-    });
+      control,
+    );
   };
   session.on('shell', (accept) => begin({ kind: 'shell' }, accept()));
   session.on('exec', (accept, _reject, info) => begin({ kind: 'command', command: info.command }, accept()));
@@ -227,14 +247,14 @@ function serveSession(
   });
 }
 
-/** Ends a channel with a message on stderr and exit status 1. */
-function refuse(channel: ssh2.ServerChannel, message: string): void {
-  channel.stderr.write(`${message}\r\n`);
+/** Ends a channel with a message on stderr and exit status 1 (a terminal needs its carriage return). */
+function refuse(channel: ssh2.ServerChannel, message: string, pty: boolean): void {
+  channel.stderr.write(`${message}${pty ? '\r\n' : '\n'}`);
   channel.exit(1);
   channel.end();
 }
 
-/** Runs one exec in the workspace and joins it to the channel; resolves to its WebSocket. */
+/** Runs one exec in the workspace and joins it to the channel, until the exec ends or the channel closes. */
 async function startExec(
   deps: SshGatewayDeps,
   target: SshWorkspace,
@@ -242,24 +262,18 @@ async function startExec(
   start: ExecStart,
   moved: (n: number) => void,
   log: SshGatewayDeps['logger'],
-): Promise<WebSocket | undefined> {
-  // the phase may have changed since authentication: ask again
-  const now = await deps.resolve(target.workspaceId).catch(() => undefined);
-  if (!now || now.instanceId !== target.instanceId || now.phase !== 'running') {
-    const phase = now && now.instanceId === target.instanceId ? now.phase : 'stopped';
-    refuse(
-      channel,
-      `workspace ${target.workspaceId} is ${phase}; start it at ${deps.startUrl(target.workspaceId)}`,
-    );
-    return undefined;
-  }
+  control: Control,
+): Promise<void> {
+  const pty = start.pty !== undefined;
+  const notRunning = await whyNotRunning(deps, target, log);
+  if (notRunning) return refuse(channel, notRunning, pty);
   let upstream: { socket: net.Socket; headers: Record<string, string> };
   try {
     upstream = await deps.connect(target, 'supervisor');
   } catch (e) {
     const why = isAppError(e) ? e.message : 'it does not answer';
-    refuse(channel, `cannot reach workspace ${target.workspaceId}: ${why}`);
-    return undefined;
+    refuse(channel, `cannot reach workspace ${target.workspaceId}: ${why}`, pty);
+    return;
   }
   const ws = new WebSocket(`ws://supervisor${supervisorPaths.exec}`, {
     headers: upstream.headers,
@@ -267,19 +281,17 @@ async function startExec(
     perMessageDeflate: false,
   });
   let exited = false;
+  const waiting = new Set<NodeJS.WritableStream>();
   ws.on('open', () => {
     ws.send(JSON.stringify(start));
+    control.attach(ws);
     channel.on('data', (chunk: Buffer) => {
       moved(chunk.length);
       ws.send(chunk, { binary: true });
-      // stdin waits while the supervisor has not taken what we sent
-      if (ws.bufferedAmount > STDIN_HIGH_WATER_BYTES) {
+      // stdin waits while the supervisor has not taken what we sent: the SSH window stays shut
+      if (ws.bufferedAmount > STDIN_HIGH_WATER_BYTES && !channel.isPaused()) {
         channel.pause();
-        const wait = setInterval(() => {
-          if (ws.bufferedAmount > STDIN_HIGH_WATER_BYTES / 2 && ws.readyState === WebSocket.OPEN) return;
-          clearInterval(wait);
-          channel.resume();
-        }, 5);
+        upstream.socket.once('drain', () => channel.resume());
       }
     });
     channel.on('end', () => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: 'eof' })));
@@ -297,16 +309,20 @@ async function startExec(
     moved(data.length - 1);
     const payload = data.subarray(1);
     const writable = data[0] === EXEC_STDERR ? channel.stderr : data[0] === EXEC_STDOUT ? channel : undefined;
-    // output waits while the client has not taken what we sent
-    if (writable && !writable.write(payload)) {
+    // output waits while the client has not taken what we sent (frames already read still come)
+    if (writable && !writable.write(payload) && !waiting.has(writable)) {
+      waiting.add(writable);
       ws.pause();
-      writable.once('drain', () => ws.resume());
+      writable.once('drain', () => {
+        waiting.delete(writable);
+        if (waiting.size === 0) ws.resume();
+      });
     }
   });
   ws.on('close', (code, reason) => {
     if (exited) return;
     log.info({ code, reason: reason.toString() }, 'ssh: the workspace ended the session');
-    refuse(channel, `the workspace ended the session (${reason.toString() || code})`);
+    refuse(channel, `the workspace ended the session (${reason.toString() || code})`, pty);
   });
   ws.on('error', (e) => {
     if (exited) return;
@@ -315,5 +331,45 @@ async function startExec(
   channel.on('close', () => {
     if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
   });
-  return ws;
+}
+
+/**
+ * Undefined while the connection's instance runs; otherwise the message for the user. The phase
+ * may have changed since authentication, so it is asked again for every session.
+ */
+async function whyNotRunning(
+  deps: SshGatewayDeps,
+  target: SshWorkspace,
+  log: SshGatewayDeps['logger'],
+): Promise<string | undefined> {
+  let now: SshWorkspace | undefined;
+  try {
+    now = await deps.resolve(target.workspaceId);
+  } catch (e) {
+    log.warn({ error: (e as Error).message }, 'ssh: looking up the workspace failed');
+    return `cannot look up workspace ${target.workspaceId} right now; try again`;
+  }
+  // another start since this connection was admitted: its owner token may differ
+  if (now && now.instanceId !== target.instanceId)
+    return `workspace ${target.workspaceId} was restarted; connect again`;
+  if (now?.phase !== 'running')
+    return `workspace ${target.workspaceId} is ${now?.phase ?? 'stopped'}; start it at ${deps.startUrl(target.workspaceId)}`;
+  return undefined;
+}
+
+/** Resize and signal messages for an exec: sent at once when its WebSocket is open, else queued. */
+class Control {
+  private ws: WebSocket | undefined;
+  private readonly queued: ExecClientMessage[] = [];
+
+  send(msg: ExecClientMessage): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+    else if (this.queued.length < 64) this.queued.push(msg);
+  }
+
+  /** The exec's WebSocket is open and its start frame sent: what waited goes now. */
+  attach(ws: WebSocket): void {
+    this.ws = ws;
+    for (const msg of this.queued.splice(0)) ws.send(JSON.stringify(msg));
+  }
 }

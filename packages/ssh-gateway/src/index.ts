@@ -1,5 +1,4 @@
 // Public surface of @atelier/ssh-gateway: SSH into workspaces for their owners.
-export { sshUserSchema } from './auth.js';
-export { SSH_IDENT, startSshGateway } from './gateway.js';
+export { startSshGateway } from './gateway.js';
 export { loadOrCreateHostKeys } from './host-keys.js';
 export type { SshGateway, SshGatewayDeps, SshWorkspace } from './types.js';

@@ -1,36 +1,30 @@
 // Entry of the supervisor bundle (dist/supervisor.cjs), started as root as the workspace container's command.
 import { readFileSync } from 'node:fs';
-import { formatIssues, isAppError, SUPERVISOR_CONFIG_ENV, supervisorConfigSchema } from '@atelier/protocol';
-import { becomeUser, currentAccount, resolveAccount } from './account.js';
-import { jsonLogger } from './log.js';
-import { startSupervisor } from './supervisor.js';
+import {
+  formatIssues,
+  isAppError,
+  SUPERVISOR_CONFIG_ENV,
+  SUPERVISOR_LOCAL_ENV,
+  type SupervisorConfig,
+  type SupervisorLocal,
+  supervisorConfigSchema,
+  supervisorLocalSchema,
+} from '@atelier/protocol';
+import { becomeUser, currentAccount, isolatedAccount, resolveAccount } from './account.js';
+import { jsonLogger, type Logger } from './log.js';
+import { type RunningSupervisor, startSupervisor } from './supervisor.js';
 
 const WORKSPACE_ROOT = '/workspace';
 
 async function main(): Promise<void> {
-  const raw = process.env[SUPERVISOR_CONFIG_ENV];
-  let input: unknown;
-  try {
-    input = JSON.parse(raw ?? '');
-  } catch {
-    exitWith([
-      `${SUPERVISOR_CONFIG_ENV} must hold the supervisor's JSON config; got ${raw ? 'invalid JSON' : 'nothing'}`,
-    ]);
-  }
-  const parsed = supervisorConfigSchema.safeParse(input);
-  if (!parsed.success)
-    exitWith(formatIssues(parsed.error.issues).map((l) => `${SUPERVISOR_CONFIG_ENV}: ${l}`));
-  const config = parsed.data;
-  delete process.env[SUPERVISOR_CONFIG_ENV]; // the token must not reach terminals or tasks
+  const config = parseEnv(SUPERVISOR_CONFIG_ENV, supervisorConfigSchema, true);
+  const local = parseEnv(SUPERVISOR_LOCAL_ENV, supervisorLocalSchema, false);
+  // the token must not reach terminals or tasks
+  delete process.env[SUPERVISOR_CONFIG_ENV];
+  delete process.env[SUPERVISOR_LOCAL_ENV];
 
   const logger = jsonLogger({ workspaceId: config.workspaceId, instanceId: config.instanceId });
-  let account = currentAccount();
-  if (process.getuid?.() === 0) {
-    account = resolveAccount(readFileSync('/etc/passwd', 'utf8'), config.user);
-    await becomeUser(account, WORKSPACE_ROOT);
-    process.env.HOME = account.home;
-  }
-  const supervisor = await startSupervisor(config, { account, logger, workspaceRoot: WORKSPACE_ROOT });
+  const supervisor = local ? await startLocal(config, local, logger) : await startInContainer(config, logger);
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping');
@@ -46,6 +40,60 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** The container's command: becomes the image's user when started as root, serves /workspace. */
+async function startInContainer(config: SupervisorConfig, logger: Logger): Promise<RunningSupervisor> {
+  let account = currentAccount();
+  if (process.getuid?.() === 0) {
+    account = resolveAccount(readFileSync('/etc/passwd', 'utf8'), config.user);
+    await becomeUser(account, WORKSPACE_ROOT);
+    process.env.HOME = account.home;
+  }
+  return startSupervisor(config, { account, logger, workspaceRoot: WORKSPACE_ROOT });
+}
+
+/** Outside a container (SUPERVISOR_LOCAL_ENV): stays the current user, on a folder of the caller's. */
+async function startLocal(
+  config: SupervisorConfig,
+  local: SupervisorLocal,
+  logger: Logger,
+): Promise<RunningSupervisor> {
+  const account = local.home ? isolatedAccount(local.home) : currentAccount();
+  if (local.home) process.env.HOME = local.home;
+  return startSupervisor(config, {
+    account,
+    logger,
+    workspaceRoot: local.workspaceRoot,
+    host: local.host,
+    port: local.port,
+  });
+}
+
+/** A zod schema, as far as parseEnv needs it (the supervisor gets zod through protocol only). */
+interface Schema<T> {
+  safeParse(
+    input: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+}
+
+/** The JSON in environment variable `name`, checked by `schema`; exits with every problem listed. */
+function parseEnv<T>(name: string, schema: Schema<T>, required: true): T;
+function parseEnv<T>(name: string, schema: Schema<T>, required: false): T | undefined;
+function parseEnv<T>(name: string, schema: Schema<T>, required: boolean): T | undefined {
+  const raw = process.env[name];
+  if (raw === undefined && !required) return undefined;
+  let input: unknown;
+  try {
+    input = JSON.parse(raw ?? '');
+  } catch {
+    exitWith([`${name} must hold JSON; got ${raw ? 'invalid JSON' : 'nothing'}`]);
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) exitWith(formatIssues(parsed.error.issues).map((l) => `${name}: ${l}`));
+  return parsed.data;
 }
 
 function exitWith(lines: string[]): never {

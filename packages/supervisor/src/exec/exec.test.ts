@@ -2,7 +2,9 @@
 // stdin to its end, a pty with its size, signals, the SFTP server, flow control, and a client that
 // leaves taking its process along.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,8 +16,10 @@ import {
   supervisorPaths as P,
   SUPERVISOR_TOKEN_HEADER,
 } from '@atelier/protocol';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import { silentLogger } from '../log.js';
 import { configFor, type Harness, harness, TOKEN } from '../testing/harness.js';
+import { Execs, NO_SFTP_SERVER } from './exec.js';
 
 interface Ran {
   stdout: Buffer;
@@ -28,22 +32,40 @@ function open(port: number, token = TOKEN) {
   return new WebSocket(`ws://127.0.0.1:${port}${P.exec}`, { headers: { [SUPERVISOR_TOKEN_HEADER]: token } });
 }
 
+/** What came so far on stdout, and a wait for a text to show up there. */
+interface Output {
+  text(): string;
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+}
+
 /** Runs one exec to its end: sends `start`, then `input` and eof, and collects what comes back. */
 async function run(
   port: number,
   start: ExecStart,
-  opts: { input?: Buffer; eof?: boolean; onOpen?: (ws: WebSocket) => void } = {},
+  opts: { input?: Buffer; eof?: boolean; onOpen?: (ws: WebSocket, output: Output) => void } = {},
 ): Promise<Ran> {
   const ws = open(port);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let exit: ExecExit | undefined;
+  const waiters: (() => void)[] = [];
+  const output: Output = {
+    text: () => Buffer.concat(out).toString(),
+    async waitFor(text, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.text().includes(text)) {
+        if (Date.now() > deadline) throw new Error(`no '${text}' in ${JSON.stringify(output.text())}`);
+        await new Promise<void>((r) => waiters.push(r));
+      }
+    },
+  };
   ws.on('message', (data: Buffer, isBinary) => {
     if (!isBinary) {
       exit = JSON.parse(data.toString()) as ExecExit;
       return;
     }
     (data[0] === EXEC_STDOUT ? out : data[0] === EXEC_STDERR ? err : []).push(data.subarray(1));
+    for (const w of waiters.splice(0)) w();
   });
   const close = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -54,7 +76,7 @@ async function run(
   for (let at = 0; opts.input && at < opts.input.length; at += 65536)
     ws.send(opts.input.subarray(at, at + 65536), { binary: true });
   if (opts.eof) ws.send(JSON.stringify({ type: 'eof' }));
-  opts.onOpen?.(ws);
+  opts.onOpen?.(ws, output);
   const closed = await close;
   return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exit, close: closed };
 }
@@ -107,17 +129,68 @@ describe('exec API', () => {
     assert.equal(r.exit?.code, 0);
   });
 
+  it('output waits while the client does not read (flow control), then arrives whole', async () => {
+    const progress = join(dir, 'progress');
+    const ws = open(h.sup.port);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    let received = 0;
+    let exit: ExecExit | undefined;
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) received += data.length - 1;
+      else exit = JSON.parse(data.toString()) as ExecExit;
+    });
+    const closed = new Promise((resolve) => ws.once('close', resolve));
+    ws.pause(); // the client stops reading its socket
+    const command = `for i in $(seq 1 64); do head -c 1048576 /dev/zero; echo $i > ${progress}; done`;
+    ws.send(JSON.stringify({ type: 'start', run: { kind: 'command', command } }));
+    // the writer gets stuck once the buffers on the way are full: its progress stops moving
+    let last = '';
+    for (let quiet = 0; quiet < 10 || last === ''; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = existsSync(progress) ? readFileSync(progress, 'utf8').trim() : '';
+      quiet = now === last ? quiet + 1 : 0;
+      last = now;
+    }
+    assert.ok(Number(last) < 40, `the writer should wait for the client, but wrote ${last} MiB`);
+    ws.resume();
+    await closed;
+    assert.equal(received, 64 * 1024 * 1024);
+    assert.equal(exit?.code, 0);
+  });
+
+  it('stdin waits while the process does not read: the client sees TCP backpressure', async () => {
+    const ws = open(h.sup.port);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise((resolve) => ws.once('close', resolve));
+    // reads nothing until told to by a signal it never gets
+    ws.send(JSON.stringify({ type: 'start', run: { kind: 'command', command: 'exec sleep 60' } }));
+    const sent = 32 * 1024 * 1024;
+    const frame = Buffer.alloc(65536, 121);
+    for (let at = 0; at < sent; at += frame.length) ws.send(frame, { binary: true });
+    // the supervisor takes what fits in the pipe and its buffers, then stops reading the socket
+    let last = -1;
+    for (let quiet = 0; quiet < 10; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      quiet = ws.bufferedAmount === last ? quiet + 1 : 0;
+      last = ws.bufferedAmount;
+    }
+    assert.ok(last > sent / 2, `the supervisor should stop reading stdin, but only ${last} bytes wait`);
+    ws.send(JSON.stringify({ type: 'signal', name: 'KILL' }));
+    ws.terminate();
+    await closed;
+  });
+
   it('a pty of the asked size, resized, with TERM; the shell exit code comes back', async () => {
     const r = await run(
       h.sup.port,
       { type: 'start', run: { kind: 'shell' }, pty: { term: 'xterm-test', cols: 91, rows: 17 } },
       {
-        onOpen: (ws) => {
+        onOpen: (ws, output) => {
           ws.send(Buffer.from('stty size; echo "term=$TERM"\r'), { binary: true });
-          setTimeout(() => {
+          void output.waitFor('term=xterm-test').then(() => {
             ws.send(JSON.stringify({ type: 'resize', cols: 120, rows: 40 }));
             ws.send(Buffer.from('stty size; exit 3\r'), { binary: true });
-          }, 300);
+          });
         },
       },
     );
@@ -131,8 +204,11 @@ describe('exec API', () => {
   it('a signal ends the process, and says which', async () => {
     const r = await run(
       h.sup.port,
-      { type: 'start', run: { kind: 'command', command: 'sleep 30' } },
-      { onOpen: (ws) => setTimeout(() => ws.send(JSON.stringify({ type: 'signal', name: 'TERM' })), 200) },
+      { type: 'start', run: { kind: 'command', command: 'echo ready; exec sleep 30' } },
+      {
+        onOpen: (ws, output) =>
+          void output.waitFor('ready').then(() => ws.send(JSON.stringify({ type: 'signal', name: 'TERM' }))),
+      },
     );
     assert.deepEqual(r.exit, { type: 'exit', code: null, signal: 'TERM' });
   });
@@ -157,6 +233,31 @@ describe('exec API', () => {
     );
   });
 
+  it('a stopping supervisor hangs up what runs', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'sup-exec-close-'));
+    const sup = await harness(other, configFor({ kind: 'empty' }));
+    try {
+      let closing: Promise<void> | undefined;
+      const ran = await run(
+        sup.sup.port,
+        { type: 'start', run: { kind: 'command', command: 'echo $$; exec sleep 60' } },
+        {
+          onOpen: (_ws, output) =>
+            void output.waitFor('\n').then(() => {
+              closing = sup.sup.close();
+            }),
+        },
+      );
+      await closing;
+      const pid = Number(ran.stdout.toString().trim());
+      assert.ok(pid > 0);
+      assert.equal(alive(pid), false, 'the process ended with the supervisor');
+    } finally {
+      await sup.sup.close();
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('a client that leaves takes its process along (also what it started)', async () => {
     const marker = join(dir, 'still-alive');
     const ws = open(h.sup.port);
@@ -170,19 +271,49 @@ describe('exec API', () => {
     let pid = 0;
     for (let i = 0; i < 100 && !pid; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      pid = existsSync(marker) ? Number((await import('node:fs')).readFileSync(marker, 'utf8')) : 0;
+      pid = existsSync(marker) ? Number(readFileSync(marker, 'utf8')) : 0;
     }
     assert.ok(pid > 0, 'the background sleep started');
     ws.terminate();
-    const alive = () => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(alive(), false, 'the sleep went with its session');
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(pid), false, 'the sleep went with its session');
   });
 });
+
+describe('exec API without an sftp-server in the image', () => {
+  it('says how to get one, on stderr, and exits 127', async () => {
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server });
+    const execs = new Execs({
+      shell: '/bin/sh',
+      env: {},
+      cwd: () => tmpdir(),
+      logger: silentLogger,
+      sftpServerPaths: ['/nonexistent/sftp-server'],
+    });
+    wss.on('connection', (ws) => execs.serve(ws));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = await run(port, { type: 'start', run: { kind: 'sftp' } });
+      assert.equal(r.stderr.toString(), NO_SFTP_SERVER);
+      assert.equal(
+        NO_SFTP_SERVER,
+        "this workspace's image has no sftp-server: install openssh-sftp-server (Debian/Ubuntu) in the image to use sftp and scp\n",
+      );
+      assert.deepEqual(r.exit, { type: 'exit', code: 127, signal: null });
+    } finally {
+      wss.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false; // ESRCH: it is gone
+  }
+}

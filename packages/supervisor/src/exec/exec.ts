@@ -16,7 +16,10 @@ import { type IPty, spawn as spawnPty } from 'node-pty';
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 
-/** A client with more than this much unsent output pauses the process until it catches up. */
+/**
+ * A client with more than this much unsent output pauses the process until it catches up; a
+ * process with this much unread stdin stops the supervisor reading the client.
+ */
 export const EXEC_HIGH_WATER_BYTES = 1024 * 1024;
 /** How long a hung-up process has to exit before its process group is killed. */
 export const EXEC_HANG_UP_GRACE_MS = 3_000;
@@ -28,7 +31,7 @@ export const SFTP_SERVER_PATHS = [
   '/usr/libexec/openssh/sftp-server',
 ];
 export const NO_SFTP_SERVER =
-  "this workspace's image has no sftp-server: install openssh-sftp-server (Debian/Ubuntu) or openssh-server in the image to use sftp and scp\n";
+  "this workspace's image has no sftp-server: install openssh-sftp-server (Debian/Ubuntu) in the image to use sftp and scp\n";
 
 export interface ExecOptions {
   shell: string;
@@ -63,6 +66,7 @@ class Exec {
   private finish!: () => void;
   private drainTimer: NodeJS.Timeout | undefined;
   private hangingUp = false;
+  private stdinWaiting = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -96,7 +100,9 @@ class Exec {
           : formatIssues(start.error.issues).join('; ');
       return void this.ws.close(1008, `bad start: ${why}`.slice(0, 120));
     }
-    const { run, pty, env: extra } = start.data;
+    const { run, env: extra } = start.data;
+    // the SFTP server speaks a binary protocol: never through a terminal's line discipline
+    const pty = run.kind === 'sftp' ? undefined : start.data.pty;
     const env = { ...this.opts.env, ...extra };
     const cwd = this.opts.cwd();
     const shell = existsSync(this.opts.shell) ? this.opts.shell : '/bin/sh';
@@ -104,6 +110,8 @@ class Exec {
     let args: string[];
     switch (run.kind) {
       case 'command':
+        // as sshd runs a command: the user's shell with -c, not a login shell, so that the image's
+        // environment (its PATH above all) is what the command sees; /etc/profile would reset it
         [file, args] = [shell, ['-c', run.command]];
         break;
       case 'shell':
@@ -165,12 +173,20 @@ class Exec {
     const proc = this.proc;
     if (isBinary) {
       const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
-      if (proc.kind === 'pty') proc.pty.write(chunk.toString('utf8'));
+      // bytes as they came: a UTF-8 character may span two frames
+      if (proc.kind === 'pty') proc.pty.write(chunk);
       else if (proc.kind === 'pipes' && proc.child.stdin?.writable) {
-        // stdin waits for the process: stop reading the client until it drained
-        if (!proc.child.stdin.write(chunk)) {
+        const stdin = proc.child.stdin;
+        stdin.write(chunk);
+        // stdin waits for the process: past the high-water mark, stop reading the client (its TCP
+        // window closes) until the pipe drained; frames already received still arrive meanwhile
+        if (stdin.writableLength > EXEC_HIGH_WATER_BYTES && !this.stdinWaiting) {
+          this.stdinWaiting = true;
           this.ws.pause();
-          proc.child.stdin.once('drain', () => this.ws.resume());
+          stdin.once('drain', () => {
+            this.stdinWaiting = false;
+            this.ws.resume();
+          });
         }
       }
       return;
