@@ -86,6 +86,13 @@ describe('config', () => {
   });
 
   describe('tls', () => {
+    const acmeHttp = { email: 'admin@example.com', termsOfServiceAgreed: true, challenge: { http01: {} } };
+    const rfc2136 = {
+      server: '192.0.2.53:53',
+      zone: 'example.com',
+      keyName: 'atelier-acme',
+      secret: 'c2VjcmV0IHNlY3JldCBzZWNyZXQ=',
+    };
     const ok: [string, Record<string, unknown>, unknown][] = [
       ['defaults to none on loopback', {}, { mode: 'none' }],
       [
@@ -107,6 +114,67 @@ describe('config', () => {
         },
         { mode: 'files', files: { cert: 'c', key: 'k' } },
       ],
+      [
+        'acme by http01, with the defaults',
+        {
+          domain: 'a.example.com',
+          bindAddress: '0.0.0.0',
+          tls: { mode: 'acme', httpPort: 80, acme: acmeHttp },
+        },
+        {
+          mode: 'acme',
+          httpPort: 80,
+          acme: {
+            ...acmeHttp,
+            directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory',
+            renewBeforeDays: 30,
+            checkIntervalSeconds: 43_200,
+          },
+        },
+      ],
+      [
+        'acme by dns01 rfc2136 (algorithm defaults to hmac-sha256), another CA',
+        {
+          tls: {
+            mode: 'acme',
+            acme: {
+              ...acmeHttp,
+              directoryUrl: 'https://127.0.0.1:14000/dir',
+              caCertFile: '/etc/pebble.pem',
+              challenge: { dns01: { rfc2136 } },
+              renewBeforeDays: 10,
+              checkIntervalSeconds: 60,
+            },
+          },
+        },
+        {
+          mode: 'acme',
+          acme: {
+            ...acmeHttp,
+            directoryUrl: 'https://127.0.0.1:14000/dir',
+            caCertFile: '/etc/pebble.pem',
+            challenge: { dns01: { rfc2136: { ...rfc2136, algorithm: 'hmac-sha256' } } },
+            renewBeforeDays: 10,
+            checkIntervalSeconds: 60,
+          },
+        },
+      ],
+      [
+        'acme by dns01 exec',
+        {
+          tls: { mode: 'acme', acme: { ...acmeHttp, challenge: { dns01: { exec: { command: '/hook' } } } } },
+        },
+        {
+          mode: 'acme',
+          acme: {
+            ...acmeHttp,
+            challenge: { dns01: { exec: { command: '/hook' } } },
+            directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory',
+            renewBeforeDays: 30,
+            checkIntervalSeconds: 43_200,
+          },
+        },
+      ],
     ];
     for (const [name, input, expected] of ok)
       test(name, () => assert.deepEqual(validateConfig(input).tls, expected));
@@ -115,7 +183,7 @@ describe('config', () => {
       [
         'none on a public address',
         { domain: 'a.example.com', bindAddress: '0.0.0.0' },
-        'tls.mode: "none" serves sessions in clear text, so it needs a loopback bindAddress or a *.localhost domain (bindAddress is 0.0.0.0, domain is a.example.com): choose mode local-ca or files',
+        'tls.mode: "none" serves sessions in clear text, so it needs a loopback bindAddress or a *.localhost domain (bindAddress is 0.0.0.0, domain is a.example.com): choose mode local-ca, files or acme',
       ],
       [
         'files without files',
@@ -130,7 +198,7 @@ describe('config', () => {
       [
         'a redirect without TLS',
         { tls: { httpPort: 80 } },
-        'tls.httpPort: httpPort redirects http to https, so it needs TLS: remove it or choose mode local-ca or files',
+        'tls.httpPort: httpPort redirects http to https, so it needs TLS: remove it or choose mode local-ca, files or acme',
       ],
       [
         'a redirect on the https port',
@@ -139,8 +207,84 @@ describe('config', () => {
       ],
       [
         'an unknown mode',
+        { tls: { mode: 'certbot' } },
+        'tls.mode: Invalid option: expected one of "none"|"files"|"local-ca"|"acme"',
+      ],
+      [
+        'acme without acme',
         { tls: { mode: 'acme' } },
-        'tls.mode: Invalid option: expected one of "none"|"files"|"local-ca"',
+        'tls.acme: mode "acme" needs acme: { email: <address>, termsOfServiceAgreed: true, challenge: { http01: {} } } (or dns01 for the wildcards)',
+      ],
+      [
+        'acme in another mode',
+        { tls: { mode: 'local-ca', acme: acmeHttp } },
+        'tls.acme: acme is only read in mode "acme" (mode is "local-ca"): remove it or set mode: acme',
+      ],
+      [
+        'acme http01 without the http listener',
+        { tls: { mode: 'acme', acme: acmeHttp } },
+        'tls.httpPort: acme challenge http01 is answered by the plain-http listener: set httpPort (80, or the port that 80 is forwarded to)',
+      ],
+      [
+        'acme terms not agreed',
+        { tls: { mode: 'acme', httpPort: 80, acme: { ...acmeHttp, termsOfServiceAgreed: false } } },
+        "tls.acme.termsOfServiceAgreed: must be true: you agree to the CA's terms of service (Let's Encrypt: https://letsencrypt.org/repository/)",
+      ],
+      [
+        'acme without a challenge',
+        { tls: { mode: 'acme', acme: { ...acmeHttp, challenge: {} } } },
+        'tls.acme.challenge: choose http01: {}, dns01: {...} or both',
+      ],
+      [
+        'acme dns01 with two providers',
+        {
+          tls: {
+            mode: 'acme',
+            acme: { ...acmeHttp, challenge: { dns01: { rfc2136, exec: { command: '/hook' } } } },
+          },
+        },
+        'tls.acme.challenge.dns01: choose exactly one DNS-01 provider: rfc2136 or exec',
+      ],
+      [
+        'acme dns01 with no provider',
+        { tls: { mode: 'acme', acme: { ...acmeHttp, challenge: { dns01: {} } } } },
+        'tls.acme.challenge.dns01: choose exactly one DNS-01 provider: rfc2136 or exec',
+      ],
+      [
+        'acme rfc2136 server without a port',
+        {
+          tls: {
+            mode: 'acme',
+            acme: {
+              ...acmeHttp,
+              challenge: { dns01: { rfc2136: { ...rfc2136, server: 'ns1.example.com' } } },
+            },
+          },
+        },
+        'tls.acme.challenge.dns01.rfc2136.server: must be host:port, such as ns1.example.com:53 or [2001:db8::1]:53',
+      ],
+      [
+        'acme rfc2136 secret not base64',
+        {
+          tls: {
+            mode: 'acme',
+            acme: {
+              ...acmeHttp,
+              challenge: { dns01: { rfc2136: { ...rfc2136, secret: 'not base64 at all!!' } } },
+            },
+          },
+        },
+        'tls.acme.challenge.dns01.rfc2136.secret: must be base64',
+      ],
+      [
+        'acme rfc2136 unknown algorithm',
+        {
+          tls: {
+            mode: 'acme',
+            acme: { ...acmeHttp, challenge: { dns01: { rfc2136: { ...rfc2136, algorithm: 'hmac-md5' } } } },
+          },
+        },
+        'tls.acme.challenge.dns01.rfc2136.algorithm: Invalid option: expected one of "hmac-sha256"|"hmac-sha512"',
       ],
     ];
     for (const [name, input, detail] of bad)

@@ -105,16 +105,83 @@ const imageBuilderSchema = z.strictObject({
   timeout: durationSchema.prefault('30m'),
 });
 
+const base64 = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, { message: 'must be base64' })
+  .min(16, { message: 'must be base64 of at least 12 bytes (tsig-keygen makes 32)' });
+
+const rfc2136Schema = z.strictObject({
+  /** the primary authoritative server that takes updates, as host:port (`[2001:db8::1]:53` for IPv6) */
+  server: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
+    message: 'must be host:port, such as ns1.example.com:53 or [2001:db8::1]:53',
+  }),
+  /** the zone the records are written in, e.g. example.com for atelier.example.com */
+  zone: hostname,
+  /** the TSIG key's name as the server knows it (`key "<keyName>" { ... }` in BIND) */
+  keyName: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,253}$/, { message: 'must be a DNS name such as atelier-acme' }),
+  algorithm: z.enum(['hmac-sha256', 'hmac-sha512']).default('hmac-sha256'),
+  /** the TSIG secret, base64 (never logged) */
+  secret: base64,
+});
+
+const dns01Schema = z
+  .strictObject({
+    /** RFC 2136 dynamic updates signed with TSIG (BIND, Knot, PowerDNS, ...) */
+    rfc2136: rfc2136Schema.optional(),
+    /**
+     * any other DNS service: `<command> present|cleanup <fqdn> <value>`, exit 0 once the TXT record
+     * is visible (present) or gone (cleanup)
+     */
+    exec: z.strictObject({ command: z.string().min(1) }).optional(),
+  })
+  .refine((d) => (d.rfc2136 ? 1 : 0) + (d.exec ? 1 : 0) === 1, {
+    message: 'choose exactly one DNS-01 provider: rfc2136 or exec',
+  });
+
+const acmeSchema = z.strictObject({
+  /** the CA's ACME directory; Let's Encrypt staging: https://acme-staging-v02.api.letsencrypt.org/directory */
+  directoryUrl: z.url({ protocol: /^https?$/ }).default('https://acme-v02.api.letsencrypt.org/directory'),
+  /** the account's contact: the CA writes here about expiry and problems */
+  email: z.email({ message: 'must be an email address, the CA writes there about problems' }),
+  termsOfServiceAgreed: z.literal(true, {
+    message:
+      "must be true: you agree to the CA's terms of service (Let's Encrypt: https://letsencrypt.org/repository/)",
+  }),
+  /** a PEM CA to trust for the directory's own https, for a private ACME server such as Pebble */
+  caCertFile: z.string().min(1).optional(),
+  /**
+   * how the CA checks that the names are ours. `http01`: on tls.httpPort (the CA asks port 80, so
+   * 80 or a forward to it), for <domain> only; `dns01`: TXT records, needed for the wildcards
+   * *.<domain> and *.ws.<domain> (every workspace host). Without dns01 the certificate names
+   * <domain> only and Atelier warns at start that workspace hosts have no valid certificate (a
+   * warning, not an error, so the dashboard can be tried before DNS updates are set up).
+   * With dns01 every name is checked by DNS-01.
+   */
+  challenge: z
+    .strictObject({ http01: z.strictObject({}).optional(), dns01: dns01Schema.optional() })
+    .refine((c) => c.http01 || c.dns01, { message: 'choose http01: {}, dns01: {...} or both' }),
+  /** renew this long before the certificate ends (at most a third of its lifetime) */
+  renewBeforeDays: z.number().min(1).max(90).default(30),
+  /** how often the certificate's end is checked; failed orders are retried sooner, with backoff */
+  checkIntervalSeconds: z.number().int().min(1).max(86_400).default(43_200),
+});
+export type AcmeConfig = z.output<typeof acmeSchema>;
+
 const tlsSchema = z.strictObject({
   /**
    * `none`: plain http, only for a loopback bind address or a *.localhost domain (cookies and
    * owner tokens would otherwise cross the network in clear); `files`: your certificate and key,
    * reloaded when they change; `local-ca`: a CA made on first start in <dataDir>/tls signs a
-   * certificate for <domain>, *.<domain> and *.ws.<domain>
+   * certificate for <domain>, *.<domain> and *.ws.<domain>; `acme`: certificates from an ACME CA
+   * (Let's Encrypt), kept in <dataDir>/tls/acme and renewed without a restart
    */
-  mode: z.enum(['none', 'files', 'local-ca']).default('none'),
+  mode: z.enum(['none', 'files', 'local-ca', 'acme']).default('none'),
   /** PEM files for mode `files`; the certificate file may hold the chain after the leaf */
   files: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  /** the CA, account and challenges for mode `acme` */
+  acme: acmeSchema.optional(),
   /** a plain-http listener that redirects to https (80 in production); absent: none */
   httpPort: z.number().int().min(1).max(65535).optional(),
 });
@@ -187,18 +254,38 @@ export const configSchema = z
         path: ['tls', 'files'],
         message: `files are only read in mode "files" (mode is "${tls.mode}"): remove them or set mode: files`,
       });
+    if (tls.mode === 'acme' && !tls.acme)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', 'acme'],
+        message:
+          'mode "acme" needs acme: { email: <address>, termsOfServiceAgreed: true, challenge: { http01: {} } } (or dns01 for the wildcards)',
+      });
+    if (tls.mode !== 'acme' && tls.acme)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', 'acme'],
+        message: `acme is only read in mode "acme" (mode is "${tls.mode}"): remove it or set mode: acme`,
+      });
+    if (tls.mode === 'acme' && tls.acme?.challenge.http01 && tls.httpPort === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', 'httpPort'],
+        message:
+          'acme challenge http01 is answered by the plain-http listener: set httpPort (80, or the port that 80 is forwarded to)',
+      });
     if (tls.mode === 'none' && !isLocalOnly(c.domain, c.bindAddress))
       ctx.addIssue({
         code: 'custom',
         path: ['tls', 'mode'],
-        message: `"none" serves sessions in clear text, so it needs a loopback bindAddress or a *.localhost domain (bindAddress is ${c.bindAddress}, domain is ${c.domain}): choose mode local-ca or files`,
+        message: `"none" serves sessions in clear text, so it needs a loopback bindAddress or a *.localhost domain (bindAddress is ${c.bindAddress}, domain is ${c.domain}): choose mode local-ca, files or acme`,
       });
     if (tls.mode === 'none' && tls.httpPort !== undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['tls', 'httpPort'],
         message:
-          'httpPort redirects http to https, so it needs TLS: remove it or choose mode local-ca or files',
+          'httpPort redirects http to https, so it needs TLS: remove it or choose mode local-ca, files or acme',
       });
     if (tls.httpPort !== undefined && tls.httpPort === c.port)
       ctx.addIssue({

@@ -33,15 +33,33 @@ export function listen(proxy: EdgeProxy, opts: ListenOptions): Promise<EdgeServe
 
 /**
  * A plain-http server that answers everything with 301 to the same host and path over https (as
- * Gitpod's proxy does). Hosts outside `domain` go to the dashboard, so this is no open redirect.
+ * Gitpod's proxy does), except ACME HTTP-01 challenges when `acmeHttp01` is given (the CA asks over
+ * plain http on port 80). Hosts outside `domain` go to the dashboard, so this is no open redirect.
  */
 export function listenRedirect(opts: {
   host: string;
   port: number;
   domain: string;
   httpsPort: number;
+  /** ACME HTTP-01: the key authorization for a token, answered before any redirect */
+  acmeHttp01?: (token: string) => Promise<string | undefined>;
 }): Promise<http.Server> {
-  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS }, (req, res) => {
+  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS }, async (req, res) => {
+    const challenge = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]{1,256})$/.exec(req.url ?? '');
+    if (challenge && opts.acmeHttp01) {
+      let answer: string | undefined;
+      try {
+        answer = await opts.acmeHttp01(challenge[1] as string);
+      } catch (e) {
+        // the store failed: the CA sees a 503 and the order fails with it (logged by the orderer)
+        res.writeHead(503, { 'content-type': 'text/plain' }).end(`${(e as Error).message}\n`);
+        return;
+      }
+      if (answer === undefined)
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('no such challenge\n');
+      else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(answer);
+      return;
+    }
     const asked = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const host = asked === opts.domain || asked.endsWith(`.${opts.domain}`) ? asked : opts.domain;
     const port = opts.httpsPort === 443 ? '' : `:${opts.httpsPort}`;
