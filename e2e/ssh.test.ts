@@ -14,6 +14,7 @@ import { AtelierProcess, freePort } from './harness/atelier.js';
 import { launchBrowser, screenshot, signedInPage } from './harness/browser.js';
 import { createRepo, type GitServer, startGitServer } from './harness/git-server.js';
 import { api, request, waitForPhase } from './harness/http.js';
+import { QUIET_SSH_OPTIONS } from './harness/openssh.js';
 
 interface Ws {
   id: string;
@@ -59,14 +60,7 @@ interface Run {
 function openssh(tool: 'ssh' | 'scp' | 'sftp', args: string[], input = '', password?: string): Promise<Run> {
   const port = tool === 'ssh' ? ['-p', String(atelier.sshPort)] : ['-P', String(atelier.sshPort)];
   const common = [
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'UserKnownHostsFile=/dev/null',
-    '-o',
-    'LogLevel=ERROR',
-    '-o',
-    'IdentitiesOnly=yes',
+    ...QUIET_SSH_OPTIONS,
     '-o',
     `BatchMode=${password === undefined ? 'yes' : 'no'}`,
     '-o',
@@ -247,8 +241,8 @@ test('ssh -L forwards a local port to a port inside the workspace', { timeout: 1
   const tunnel = spawn(
     'ssh',
     [
-      ...['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'],
-      ...['-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes'],
+      ...QUIET_SSH_OPTIONS,
+      ...['-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes'],
       ...['-p', String(atelier.sshPort), ...withKey(alice), '-N'],
       ...['-L', `127.0.0.1:${local}:127.0.0.1:8001`, `${alice.ws.id}@127.0.0.1`],
     ],

@@ -6,7 +6,6 @@ import { createRepo, startGitServer } from '../../e2e/harness/git-server.js';
 import { api, waitForPhase } from '../../e2e/harness/http.js';
 
 export async function startGatewayForBench(
-  _dir: string,
   publicKeyFile: string,
 ): Promise<{ port: number; user: string; close(): Promise<void> }> {
   const git = await startGitServer();

@@ -5,6 +5,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../e2e/harness/atelier.js';
+import { QUIET_SSH_OPTIONS } from '../../e2e/harness/openssh.js';
 import { startGatewayForBench } from './ssh-gateway.js';
 
 export interface SshFigures {
@@ -15,18 +16,7 @@ export interface SshFigures {
   defaultCipher: { sshd: string; gateway: string };
 }
 
-const OPTS = [
-  '-o',
-  'StrictHostKeyChecking=no',
-  '-o',
-  'UserKnownHostsFile=/dev/null',
-  '-o',
-  'LogLevel=ERROR',
-  '-o',
-  'IdentitiesOnly=yes',
-  '-o',
-  'BatchMode=yes',
-];
+const OPTS = [...QUIET_SSH_OPTIONS, '-o', 'BatchMode=yes'];
 
 /** Reads `bytes` zeros over ssh and resolves to MB/s; also the cipher the session used. */
 function catOver(args: string[], bytes: number): Promise<{ mbps: number; cipher: string }> {
@@ -99,7 +89,7 @@ export async function sshBench(work: string, bytes: number): Promise<SshFigures>
   const pub = execFileSync('ssh-keygen', ['-y', '-f', key]).toString();
   const sshd = await startSshd(work, pub);
   writeFileSync(`${key}.pub`, pub);
-  const gateway = await startGatewayForBench(join(work, 'gateway'), `${key}.pub`);
+  const gateway = await startGatewayForBench(`${key}.pub`);
   try {
     const toSshd = ['-i', key, '-p', String(sshd.port), 'root@127.0.0.1'];
     const toGateway = ['-i', key, '-p', String(gateway.port), `${gateway.user}@127.0.0.1`];

@@ -16,6 +16,18 @@ import { pino } from 'pino';
 import { loadOrCreateHostKeys, type SshGateway, type SshWorkspace, startSshGateway } from './index.js';
 import { type SupervisorProcess, startSupervisorProcess } from './testing/workspace.js';
 
+/** No user config, no known_hosts, quiet: the client options of every run here. */
+const CLIENT_OPTIONS = [
+  '-F',
+  '/dev/null',
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+];
+
 const RUNNING: SshWorkspace = {
   workspaceId: 'amber-fox-1234abcd',
   instanceId: 'inst-running',
@@ -52,18 +64,7 @@ describe('ssh gateway with OpenSSH and a real supervisor', () => {
     args: string[],
     opts: { input?: string; env?: Record<string, string> } = {},
   ): Promise<Ran> {
-    const common = [
-      '-F',
-      '/dev/null',
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      '-o',
-      'LogLevel=ERROR',
-      program === 'ssh' ? '-p' : '-P',
-      String(gateway.port),
-    ];
+    const common = [...CLIENT_OPTIONS, program === 'ssh' ? '-p' : '-P', String(gateway.port)];
     const child = spawn(program, [...common, ...args], {
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -178,20 +179,7 @@ describe('ssh gateway with OpenSSH and a real supervisor', () => {
   it('stdin waits while the remote process does not read (the SSH window stays shut)', async () => {
     const child = spawn(
       'ssh',
-      [
-        '-F',
-        '/dev/null',
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'LogLevel=ERROR',
-        '-p',
-        String(gateway.port),
-        ...tokenAuth(RUNNING),
-        'exec sleep 600',
-      ],
+      [...CLIENT_OPTIONS, '-p', String(gateway.port), ...tokenAuth(RUNNING), 'exec sleep 600'],
       { stdio: ['pipe', 'ignore', 'ignore'] },
     );
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -329,14 +317,7 @@ describe('ssh gateway with OpenSSH and a real supervisor', () => {
     const forward = spawn(
       'ssh',
       [
-        '-F',
-        '/dev/null',
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'LogLevel=ERROR',
+        ...CLIENT_OPTIONS,
         '-o',
         'ExitOnForwardFailure=yes',
         '-p',
@@ -384,14 +365,7 @@ describe('ssh gateway with OpenSSH and a real supervisor', () => {
     const child = spawn(
       'ssh',
       [
-        '-F',
-        '/dev/null',
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'LogLevel=ERROR',
+        ...CLIENT_OPTIONS,
         '-p',
         String(gateway.port),
         ...tokenAuth(RUNNING),

@@ -250,7 +250,7 @@ function serveSession(
 /** Ends a channel with a message on stderr and exit status 1 (a terminal needs its carriage return). */
 function refuse(channel: ssh2.ServerChannel, message: string, pty: boolean): void {
   channel.stderr.write(`${message}${pty ? '\r\n' : '\n'}`);
-  channel.exit(1);
+  channel.exit(1); // the SSH exit-status the client returns, not a process exit
   channel.end();
 }
 
@@ -301,6 +301,7 @@ async function startExec(
       const exit = execExitSchema.safeParse(JSON.parse(data.toString()));
       if (!exit.success) return;
       exited = true;
+      // SSH exit-signal / exit-status of the remote process, as the client reports them
       if (exit.data.signal !== null) channel.exit(exit.data.signal, false, '');
       else channel.exit(exit.data.code ?? 0);
       channel.end();
