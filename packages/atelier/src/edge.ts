@@ -1,6 +1,6 @@
-// How the proxy finds and reaches workspaces in this process: the database for routing facts,
-// the manager for supervisor endpoints; traffic to a workspace counts as activity.
-import type { Socket } from 'node:net';
+// How the proxy and the SSH gateway find and reach workspaces in this process: the database for
+// routing facts, the manager for supervisor endpoints; SSH traffic counts as activity (the IDE and
+// the terminal page send heartbeats of their own, on user input).
 import type { Repositories, SecretBox } from '@atelier/db';
 import { AppError, type InstanceId, isPublicPort, storedConfigPorts } from '@atelier/protocol';
 import type { ProxyDeps, RouteTarget } from '@atelier/proxy';
@@ -21,7 +21,10 @@ export function edgeBindings(deps: {
     if (now - (lastActivity.get(instanceId) ?? 0) < ACTIVITY_EVERY_MS) return;
     lastActivity.set(instanceId, now);
     void repos.instances
-      .update(instanceId as InstanceId, { lastActivityAt: new Date(now).toISOString() })
+      .update(instanceId as InstanceId, {
+        lastActivityAt: new Date(now).toISOString(),
+        lastActivitySource: 'ssh',
+      })
       .catch(() => lastActivity.delete(instanceId)); // the instance may be gone; nothing to mark
   };
 
@@ -52,21 +55,7 @@ export function edgeBindings(deps: {
       if (!endpoint) throw new AppError('unavailable', `workspace ${target.workspaceId} is not running`);
       const client = new SupervisorClient(endpoint);
       const socket = to === 'supervisor' ? await client.connect() : await client.openTunnel(to);
-      if (to === 'supervisor') watchActivity(socket, () => markActive(target.instanceId));
       return { socket, headers: to === 'supervisor' ? client.authHeaders : {} };
     },
   };
-}
-
-/** Calls `active` now and whenever bytes moved on the socket in the last interval (no listeners on data). */
-function watchActivity(socket: Socket, active: () => void): void {
-  active();
-  let seen = 0;
-  const timer = setInterval(() => {
-    const moved = socket.bytesRead + socket.bytesWritten;
-    if (moved !== seen) active();
-    seen = moved;
-  }, ACTIVITY_EVERY_MS);
-  timer.unref();
-  socket.once('close', () => clearInterval(timer));
 }

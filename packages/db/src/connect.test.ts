@@ -106,6 +106,7 @@ for (const target of fixture.targets) {
           '0002_workspace_config',
           '0003_ports_env_logs',
           '0004_ssh_keys_sharing',
+          '0005_ide_activity',
         ]);
         assert.deepEqual(await migrateToLatest(handle.db), []);
         const tables = (await handle.db.introspection.getTables()).map((t) => t.name).sort();
@@ -140,6 +141,7 @@ for (const target of fixture.targets) {
           '0002_workspace_config',
           '0003_ports_env_logs',
           '0004_ssh_keys_sharing',
+          '0005_ide_activity',
         ]);
         assert.deepEqual(await migrateToLatest(first.db), []);
       } finally {

@@ -12,6 +12,8 @@ export interface UsersTable {
   admin: number;
   blocked: number;
   createdAt: IsoTime;
+  /** JSON of userPreferencesSchema (protocol); null: the defaults */
+  preferences: string | null;
 }
 
 export interface SessionsTable {
@@ -45,6 +47,8 @@ export interface WorkspacesTable {
   contextEnv: string | null;
   /** 1: anyone with the URL may use the workspace and its ports (Gitpod's "share"); 0: the owner only */
   shared: number;
+  /** the workspace's own inactivity time-out in ms (`gp timeout set`); null: the owner's preference or the default */
+  timeoutMs: number | null;
   createdAt: IsoTime;
   deletedAt: IsoTime | null;
 }
@@ -67,6 +71,12 @@ export interface WorkspaceInstancesTable {
   /** JSON, owned by the runtime */
   runtime: string | null;
   lastActivityAt: IsoTime | null;
+  /** who sent the last activity (ActivitySource of protocol) */
+  lastActivitySource: string | null;
+  /** when the IDE's last browser tab went away; null while one is open */
+  ideClosedAt: IsoTime | null;
+  /** sha256 (hex) of the instance's workspace-scoped API token; null once it stopped */
+  workspaceTokenHash: string | null;
   /** incremented by every write; used for compare-and-set */
   version: number;
 }
@@ -155,6 +165,8 @@ export interface User {
   admin: boolean;
   blocked: boolean;
   createdAt: IsoTime;
+  /** raw JSON; the server parses it with userPreferencesSchema */
+  preferences: string | null;
 }
 
 export type Session = SessionsTable;

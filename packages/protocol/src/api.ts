@@ -75,6 +75,81 @@ export const workspaceConfigSummarySchema = z.object({
 });
 export type WorkspaceConfigSummary = z.infer<typeof workspaceConfigSummarySchema>;
 
+/** The IDE a user opens a workspace in (a user preference). */
+export const ideChoiceSchema = z.enum(['code', 'terminal', 'vscode-desktop', 'jetbrains']);
+export type IdeChoice = z.infer<typeof ideChoiceSchema>;
+
+/** Who showed that the user is there; shown on the dashboard as the reason a workspace lives on. */
+export const activitySourceSchema = z.enum(['ide', 'terminal', 'ssh', 'gp', 'api']);
+export type ActivitySource = z.infer<typeof activitySourceSchema>;
+
+/** Why a running workspace will stop, and what keeps it alive (GET /api/v1/workspaces/{id}, `activity`). */
+export const workspaceActivitySchema = z.object({
+  /** last heartbeat or SSH traffic; the start of running when there was none */
+  lastActivityAt: z.string(),
+  /** who sent it: ide, terminal (the terminal page), ssh, gp, api; null before the first */
+  lastActivitySource: activitySourceSchema.nullable(),
+  /** the IDE's last tab went away at this time; null while one is open (or none ever was) */
+  ideClosedAt: z.string().nullable(),
+  /** the inactivity time-out that applies to this workspace, ms */
+  inactivityTimeoutMs: z.number().int(),
+  /** when it stops if nothing happens, and by which rule */
+  stopsAt: z.string(),
+  stopsBecause: z.enum(['inactivity', 'ide-closed', 'max-lifetime']),
+});
+export type WorkspaceActivity = z.infer<typeof workspaceActivitySchema>;
+
+/** GET and PUT /api/v1/workspaces/{id}/timeout */
+export const workspaceTimeoutSchema = z.object({
+  /** the inactivity time-out in force, ms */
+  inactivityMs: z.number().int(),
+  /** as Go writes durations: 30m, 3h */
+  inactivity: z.string(),
+  /** where it comes from: the installation's default, the user's preference, or this workspace */
+  source: z.enum(['default', 'user', 'workspace']),
+  /** false: the administrator does not let users change time-outs */
+  userTimeoutsAllowed: z.boolean(),
+  /** the longest a user may set, ms (24 h unless the administrator says less) */
+  maxMs: z.number().int(),
+  afterCloseMs: z.number().int(),
+  maxLifetimeMs: z.number().int(),
+});
+export type WorkspaceTimeoutDto = z.infer<typeof workspaceTimeoutSchema>;
+
+/** A user time-out: a Go duration (`30m`, `3h`, `1h30m`), more than 0 and at most 24 h. */
+export const userTimeoutSchema = z.string().regex(/^(\d+(ns|us|µs|ms|s|m|h))+$/, {
+  message: 'must be a duration such as 30m, 3h or 1h30m (Go syntax: ns, us, ms, s, m, h)',
+});
+export const setWorkspaceTimeoutRequestSchema = z.strictObject({ timeout: userTimeoutSchema });
+export type SetWorkspaceTimeoutRequest = z.infer<typeof setWorkspaceTimeoutRequestSchema>;
+
+/** A user's preferences as stored (PUT /api/v1/user/preferences takes the same; absent keys: the defaults). */
+export const userPreferencesSchema = z.strictObject({
+  /** the IDE the start page opens */
+  ide: ideChoiceSchema.optional(),
+  /** the inactivity time-out of the user's workspaces */
+  timeout: userTimeoutSchema.optional(),
+});
+export type UserPreferences = z.infer<typeof userPreferencesSchema>;
+
+/** GET /api/v1/user/preferences */
+export const userPreferencesResponseSchema = z.object({
+  preferences: userPreferencesSchema,
+  /** what applies where the user chose nothing */
+  defaults: z.object({ ide: ideChoiceSchema, timeout: z.string() }),
+  userTimeoutsAllowed: z.boolean(),
+  maxTimeout: z.string(),
+});
+export type UserPreferencesResponse = z.infer<typeof userPreferencesResponseSchema>;
+
+/** POST /api/v1/workspaces/{id}/heartbeat (the supervisor, with the workspace token; or the dashboard) */
+export const workspaceHeartbeatRequestSchema = z.strictObject({
+  instanceId: z.string().min(1),
+  source: activitySourceSchema,
+  closed: z.boolean().default(false),
+});
+export type WorkspaceHeartbeatRequest = z.input<typeof workspaceHeartbeatRequestSchema>;
+
 export const workspaceSchema = z.object({
   id: z.string(),
   ownerId: z.string(),
@@ -93,6 +168,8 @@ export const workspaceSchema = z.object({
   shared: z.boolean(),
   /** how to reach the workspace over SSH; null when the SSH gateway is off */
   ssh: z.object({ host: z.string(), port: z.number().int(), user: z.string() }).nullable(),
+  /** for a running instance: when it will stop and what keeps it alive; null otherwise */
+  activity: workspaceActivitySchema.nullable(),
 });
 export type WorkspaceDto = z.infer<typeof workspaceSchema>;
 

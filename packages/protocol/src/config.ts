@@ -65,18 +65,57 @@ const workspaceSchema = z.strictObject({
     .strictObject({
       /** time a start may take until running */
       startup: durationSchema.prefault('1h'),
-      /** running without activity; the IDE issue sends heartbeats */
+      /**
+       * running without activity (heartbeats from the IDE and the terminal page on user input, SSH
+       * traffic, gp); a user or workspace may choose another (gp timeout set) within userMax
+       */
       inactivity: durationSchema.prefault('30m'),
+      /** after the IDE's last browser tab went away without activity since; 0 turns this off */
+      afterClose: z.union([z.literal(0), durationSchema]).prefault('2m'),
+      /** from the start of running, whatever the activity */
       maxLifetime: durationSchema.prefault('36h'),
+      /** false: users keep the installation's inactivity time-out (Gitpod's denyUserTimeouts) */
+      allowUserTimeouts: z.boolean().default(true),
+      /** the longest inactivity time-out a user may choose */
+      userMax: durationSchema.prefault('24h'),
       /** how long the content backup of a stop may take */
       backup: durationSchema.prefault('1h'),
       /** grace given to workspace processes on stop before they are killed */
       stopGrace: durationSchema.prefault('10s'),
     })
     .prefault({}),
+  /**
+   * the URL at which workspaces (the supervisor, gp) reach the API, e.g. the server's service in a
+   * cluster; default: the public URL, reached through runtime.docker.hostLoopback when the domain
+   * is this machine's (localhost)
+   */
+  serverUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** allow file:// repository URLs (host paths, mounted read-only); admins only */
   allowLocalRepositories: z.boolean().default(true),
 });
+
+const ideSchema = z.strictObject({
+  /**
+   * what a user opens a workspace in until they choose in their preferences: code (VS Code in the
+   * browser), terminal (the built-in terminal page), vscode-desktop or jetbrains (over SSH)
+   */
+  default: z.enum(['code', 'terminal', 'vscode-desktop', 'jetbrains']).default('code'),
+  /**
+   * where code-server and the Node it needs are installed once, then mounted read-only into
+   * workspaces; default <dataDir>/ide. Several installations on one machine may share it.
+   */
+  installDir: z.string().min(1).optional(),
+  codeServerVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, { message: 'must be a code-server version such as 4.139.1' })
+    .default('4.139.1'),
+  /**
+   * an Open VSX compatible gallery (e.g. a mirror: https://open-vsx.example.com/vscode/gallery) from
+   * which `vscode.extensions` ids are installed; absent: only .vsix files in the repository
+   */
+  openVsxUrl: z.url({ protocol: /^https?$/ }).optional(),
+});
+export type IdeConfig = z.output<typeof ideSchema>;
 
 const registryCredentialsSchema = z.strictObject({ username: z.string().min(1), password: z.string() });
 /** `host[:port]`, optionally followed by a path: 127.0.0.1:5000/atelier, registry.example.com/team */
@@ -223,6 +262,7 @@ export const configSchema = z
     workspace: workspaceSchema.prefault({}),
     containerRegistry: containerRegistrySchema.prefault({}),
     imageBuilder: imageBuilderSchema.prefault({}),
+    ide: ideSchema.prefault({}),
     auth: z
       .strictObject({
         /** key ring for secrets at rest: id -> base64 of 32 bytes; the first is used to encrypt */

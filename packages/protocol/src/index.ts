@@ -12,4 +12,5 @@ export * from './system-env.js';
 export * from './terminal-text.js';
 export * from './units.js';
 export * from './urls.js';
+export * from './workspace-api.js';
 export * from './workspace-config/index.js';

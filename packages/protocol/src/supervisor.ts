@@ -1,6 +1,8 @@
 // The contract between the control plane and the supervisor inside every workspace container.
 import { z } from 'zod';
-import { taskConfigSchema } from './workspace-config/types.js';
+import { ideChoiceSchema } from './api.js';
+import { serverAccessSchema } from './workspace-api.js';
+import { portConfigSchema, taskConfigSchema } from './workspace-config/types.js';
 
 /** Port of the supervisor's HTTP API inside the container (Gitpod's apiEndpointPort). */
 export const SUPERVISOR_PORT = 22999;
@@ -61,8 +63,43 @@ export const supervisorConfigSchema = z.object({
   tasks: z.array(taskConfigSchema).default([]),
   /** a headless start (a prebuild): tasks run `before && init && prebuild` and end */
   headless: z.boolean().optional(),
+  /** the configuration's ports: their onOpen is announced to the IDE when they open */
+  ports: z.array(portConfigSchema).default([]),
+  /** what the in-workspace API tells gp and the IDE (workspaceInfoSchema) */
+  info: z
+    .object({
+      dashboardUrl: z.string(),
+      /** `{port}` stands for the number */
+      portUrlTemplate: z.string(),
+      contextUrl: z.string(),
+      repository: z
+        .object({ cloneUrl: z.string(), owner: z.string().nullable(), name: z.string() })
+        .nullable(),
+      ssh: z.object({ host: z.string(), port: z.number().int(), user: z.string() }).nullable(),
+    })
+    .optional(),
+  /** how often the IDE and the terminal page send heartbeats on user activity */
+  heartbeatIntervalMs: z.number().int().positive().default(30_000),
+  /** the API as this workspace (heartbeats, ports, gp); absent: the workspace works offline */
+  server: serverAccessSchema.optional(),
+  ide: z
+    .object({
+      choice: ideChoiceSchema,
+      /** code-server as mounted; absent: the terminal page is the IDE */
+      codeServer: z.object({ node: z.string(), entry: z.string() }).optional(),
+      /** the folder or .code-workspace file to open; default: the checkout */
+      workspaceLocation: z.string().optional(),
+      /** .vsix files installed in every workspace (Atelier's own extension) */
+      builtinExtensions: z.array(z.string()).default([]),
+      /** the configuration's vscode.extensions: ids (from openVsxUrl) or repository-relative .vsix paths */
+      extensions: z.array(z.string()).default([]),
+      openVsxUrl: z.string().optional(),
+    })
+    .default({ choice: 'terminal', builtinExtensions: [], extensions: [] }),
 });
 export type SupervisorConfig = z.infer<typeof supervisorConfigSchema>;
+/** A supervisor config as written, before defaults (tests, the manager). */
+export type SupervisorConfigInput = z.input<typeof supervisorConfigSchema>;
 
 /** Where a supervisor outside a container keeps its workspace and listens (SUPERVISOR_LOCAL_ENV). */
 export const supervisorLocalSchema = z.strictObject({
@@ -73,8 +110,12 @@ export const supervisorLocalSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   /** 0 picks a free port; the "supervisor listening" log line on stdout says which */
   port: z.number().int().min(0).max(65535).default(0),
+  /** the in-workspace API's port on 127.0.0.1 (0: a free one, in the same log line) */
+  workspaceApiPort: z.number().int().min(0).max(65535).default(0),
+  /** code-server's port on 127.0.0.1 */
+  idePort: z.number().int().min(1).max(65535).default(23000),
 });
-export type SupervisorLocal = z.infer<typeof supervisorLocalSchema>;
+export type SupervisorLocal = z.input<typeof supervisorLocalSchema>;
 
 export const contentSourceSchema = z.enum(['from-other', 'from-backup']);
 export type ContentSource = z.infer<typeof contentSourceSchema>;
@@ -226,4 +267,8 @@ export const supervisorPaths = {
   exec: '/_supervisor/v1/exec',
   /** + `/<port>`, HTTP Upgrade to TUNNEL_PROTOCOL, then raw TCP */
   tunnel: '/_supervisor/v1/tunnel',
+  /** POST heartbeatRequestSchema: the terminal page's user did something */
+  heartbeat: '/_supervisor/v1/heartbeat',
+  /** the built-in terminal page, also when VS Code is the IDE */
+  terminalPage: '/_supervisor/terminal',
 } as const;

@@ -33,7 +33,9 @@ export type Deps = Required<Omit<ServerDeps, 'dashboardDir'>> & Pick<ServerDeps,
 /** Who made a request and with which credential. */
 export interface Caller {
   user: User;
-  via: 'session' | 'token';
+  via: 'session' | 'token' | 'workspace';
+  /** with a workspace token: the workspace (and instance) it belongs to */
+  workspace?: { workspaceId: string; instanceId: string };
   /** sha256 of the session token, for logout */
   sessionHash?: string;
 }

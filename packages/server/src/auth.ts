@@ -7,6 +7,21 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv, Caller, Deps } from './app-env.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Workspace tokens (workspace-access.ts of ws-manager) start with this. */
+const WORKSPACE_TOKEN_PREFIX = 'atw_';
+const WS = '/api/v1/workspaces/([^/]+)';
+/** What a workspace token may call; the first group, when present, must be its own workspace id. */
+const WORKSPACE_TOKEN_ROUTES: readonly [string, RegExp][] = [
+  ['GET', new RegExp(`^${WS}$`)],
+  ['POST', new RegExp(`^${WS}/(?:heartbeat|stop)$`)],
+  ['GET', new RegExp(`^${WS}/(?:timeout|ports|env-vars)$`)],
+  ['PUT', new RegExp(`^${WS}/timeout$`)],
+  ['PUT', new RegExp(`^${WS}/ports/\\d+$`)],
+  ['GET', /^\/api\/v1\/user\/env-vars$/],
+  ['PUT', /^\/api\/v1\/user\/env-vars$/],
+  ['DELETE', /^\/api\/v1\/user\/env-vars\/[^/]+$/],
+  ['GET', /^\/api\/v1\/me$/],
+];
 /** last-used times are written at most this often per credential */
 const TOUCH_EVERY_MS = 60_000;
 /** browsers cap Max-Age at 400 days */
@@ -50,6 +65,7 @@ export class Authenticator {
   private async resolve(c: Context<AppEnv>): Promise<Caller | null> {
     const { repos } = this.deps;
     const bearer = bearerOf(c);
+    if (bearer?.startsWith(WORKSPACE_TOKEN_PREFIX)) return this.workspaceCaller(bearer);
     if (bearer !== undefined) {
       const found = await repos.tokens.findValid(hashToken(bearer));
       if (!found) {
@@ -70,6 +86,46 @@ export class Authenticator {
     refuseBlocked(found.user);
     this.touchOnce(`s:${sessionHash}`, () => repos.sessions.touch(sessionHash));
     return { user: found.user, via: 'session', sessionHash };
+  }
+
+  /** A workspace's own token (gp, the supervisor): the owner, limited to that workspace's routes. */
+  private async workspaceCaller(bearer: string): Promise<Caller> {
+    const { repos } = this.deps;
+    const instance = await repos.instances.findByWorkspaceToken(hashToken(bearer));
+    const workspace = instance && (await repos.workspaces.get(instance.workspaceId));
+    const user = workspace && (await repos.users.get(workspace.ownerId));
+    if (!instance || instance.phase === 'stopped' || !workspace || !user) {
+      throw new AppError(
+        'unauthenticated',
+        'the workspace token is no longer valid: its workspace stopped or was deleted',
+      );
+    }
+    refuseBlocked(user);
+    return { user, via: 'workspace', workspace: { workspaceId: workspace.id, instanceId: instance.id } };
+  }
+
+  /**
+   * A workspace token opens only what gp and the supervisor need, and only for its own workspace:
+   * reading it, heartbeats, time-out, stop, ports, and the owner's variables.
+   */
+  workspaceScopeGuard(): MiddlewareHandler<AppEnv> {
+    return async (c, next) => {
+      if (!bearerOf(c)?.startsWith(WORKSPACE_TOKEN_PREFIX)) return next();
+      const caller = await this.caller(c);
+      const scope = caller?.workspace;
+      const allowed = WORKSPACE_TOKEN_ROUTES.some(([method, pattern]) => {
+        if (method !== c.req.method) return false;
+        const match = pattern.exec(c.req.path);
+        return match !== null && (match[1] === undefined || match[1] === scope?.workspaceId);
+      });
+      if (!allowed) {
+        throw new AppError(
+          'permission_denied',
+          `a workspace token may not ${c.req.method} ${c.req.path}: it only reaches its own workspace's heartbeat, time-out, stop, ports and the owner's variables`,
+        );
+      }
+      return next();
+    };
   }
 
   private touchOnce(key: string, touch: () => Promise<unknown>): void {

@@ -10,6 +10,7 @@ import { dashboardFiles } from './dashboard-files.js';
 import { openApiDocument } from './openapi.js';
 import { requestLog, securityHeaders } from './request-log.js';
 import { accountRoutes } from './routes/account-routes.js';
+import { activityRoutes } from './routes/activity-routes.js';
 import { buildLogRoutes } from './routes/build-log-routes.js';
 import type { RouteContext } from './routes/context.js';
 import { envVarRoutes } from './routes/env-var-routes.js';
@@ -49,6 +50,7 @@ export function createServer(serverDeps: ServerDeps, options: { events?: EventTi
   app.use('*', securityHeaders());
   app.use('*', requestLog(deps.logger));
   app.use('/api/*', auth.csrfGuard());
+  app.use('/api/*', auth.workspaceScopeGuard());
   app.onError((err, c) => errorResponse(err, c, deps.logger));
 
   accountRoutes(app, ctx);
@@ -56,6 +58,7 @@ export function createServer(serverDeps: ServerDeps, options: { events?: EventTi
   envVarRoutes(app, ctx);
   sshKeyRoutes(app, ctx);
   workspaceRoutes(app, ctx);
+  activityRoutes(app, ctx);
   buildLogRoutes(app, ctx);
   taskRoutes(app, ctx);
   eventRoutes(app, ctx, options.events);

@@ -24,6 +24,22 @@ declare global {
 }
 
 const statusBar = document.getElementById('status') as HTMLElement;
+
+/** Typing is activity: the supervisor relays it to the server (which keeps the workspace running). */
+const HEARTBEAT_EVERY_MS = 5_000;
+let lastHeartbeat = 0;
+function heartbeat(): void {
+  const now = Date.now();
+  if (now - lastHeartbeat < HEARTBEAT_EVERY_MS) return;
+  lastHeartbeat = now;
+  void fetch(`${API}/heartbeat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ source: 'terminal' }),
+  }).catch(() => {
+    lastHeartbeat = 0; // not delivered: the next key press tries again
+  });
+}
 function setStatus(state: 'connecting' | 'connected' | 'disconnected' | 'exit', text: string): void {
   statusBar.dataset.state = state;
   statusBar.textContent = `${document.title} — ${text}`;
@@ -73,7 +89,10 @@ function attach(term: Terminal, alias: string, onGone: () => void): void {
   const ws = new WebSocket(`${scheme}//${location.host}${API}/terminal/attach/${encodeURIComponent(alias)}`);
   ws.binaryType = 'arraybuffer';
   const send = (msg: object) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(msg));
-  const input = term.onData((data) => send({ type: 'input', data }));
+  const input = term.onData((data) => {
+    send({ type: 'input', data });
+    heartbeat();
+  });
   const resize = term.onResize(({ cols, rows }) => send({ type: 'resize', cols, rows }));
   ws.onopen = () => {
     term.reset(); // the server replays its scrollback on every attach

@@ -81,6 +81,7 @@ describe('terminal page in Chromium', { skip }, () => {
     sup = await startSupervisor(config, {
       host: '127.0.0.1',
       port: 0,
+      workspaceApiPort: 0,
       workspaceRoot: dir,
       frontendDir: join(packageDir, 'dist/frontend'),
       account: isolatedAccount(mkdtempSync(join(dir, 'home-'))),

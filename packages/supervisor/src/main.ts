@@ -67,6 +67,8 @@ async function startLocal(
     workspaceRoot: local.workspaceRoot,
     host: local.host,
     port: local.port,
+    workspaceApiPort: local.workspaceApiPort,
+    idePort: local.idePort,
   });
 }
 

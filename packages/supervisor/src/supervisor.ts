@@ -5,16 +5,28 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import {
   CONTENT_READY_FILE,
+  IDE_PORT,
   SUPERVISOR_CONFIG_ENV,
   SUPERVISOR_PORT,
   type SupervisorConfig,
+  WORKSPACE_API_ENV,
+  WORKSPACE_API_PORT,
 } from '@atelier/protocol';
 import { WebSocketServer } from 'ws';
 import { type Account, currentAccount } from './account.js';
+import { Activity } from './activity.js';
 import { type ApiContext, handleRequest, handleUpgrade } from './api/routes.js';
+import {
+  handleWorkspaceRequest,
+  handleWorkspaceUpgrade,
+  type WorkspaceApiContext,
+} from './api/workspace-routes.js';
 import { Content } from './content/content.js';
 import { Execs } from './exec/exec.js';
+import { CodeServer } from './ide/code-server.js';
 import { type Logger, silentLogger } from './log.js';
+import { Notifications, PortWatcher } from './notifications.js';
+import { ServerClient } from './server/server-client.js';
 import { Tasks } from './tasks/tasks.js';
 import { Terminals } from './terminals/terminals.js';
 
@@ -33,6 +45,10 @@ export interface SupervisorOptions {
   /** folder with terminal.js and xterm.css; `frontend/` beside the entry script by default */
   frontendDir?: string;
   procNet?: string;
+  /** the in-workspace API's port on 127.0.0.1 (WORKSPACE_API_PORT; 0 picks a free one) */
+  workspaceApiPort?: number;
+  /** code-server's port on 127.0.0.1 (IDE_PORT) */
+  idePort?: number;
 }
 
 export interface RunningSupervisor {
@@ -40,6 +56,10 @@ export interface RunningSupervisor {
   content: Content;
   terminals: Terminals;
   tasks: Tasks;
+  activity: Activity;
+  /** where the in-workspace API listens */
+  workspaceApiPort: number;
+  codeServer: CodeServer | undefined;
   /** stops accepting, hangs up the terminals, closes every connection */
   close(): Promise<void>;
 }
@@ -63,61 +83,150 @@ export async function startSupervisor(
     home: account.home,
     logger,
   });
-  const terminals = new Terminals({
-    shell: account.shell,
-    env: terminalEnv(config, account),
-    cwd: () => (existsSync(checkout) ? checkout : root),
-    logger,
-  });
+  // the in-workspace API listens first: its address goes into every shell's environment
+  const workspaceApi = http.createServer((req, res) => void handleWorkspaceRequest(wctx, req, res));
+  workspaceApi.on('upgrade', (req, socket, head) => handleWorkspaceUpgrade(wctx, req, socket, head));
+  workspaceApi.on('clientError', (_e, socket) => socket.destroy());
+  const workspaceApiPort = await listenOn(
+    workspaceApi,
+    opts.workspaceApiPort ?? WORKSPACE_API_PORT,
+    '127.0.0.1',
+  );
+  const env = {
+    ...terminalEnv(config, account),
+    [WORKSPACE_API_ENV]: `http://127.0.0.1:${workspaceApiPort}`,
+  };
+  const cwd = () => (existsSync(checkout) ? checkout : root);
+  const terminals = new Terminals({ shell: account.shell, env, cwd, logger });
   const tasks = new Tasks(config.tasks, terminals, logger, config.headless === true);
-  const execs = new Execs({
-    shell: account.shell,
-    env: terminalEnv(config, account),
-    cwd: () => (existsSync(checkout) ? checkout : root),
+  const execs = new Execs({ shell: account.shell, env, cwd, logger });
+  const server = config.server ? new ServerClient(config.server) : undefined;
+  const activity = new Activity({
+    intervalMs: config.heartbeatIntervalMs,
+    logger,
+    send: async (beat) => {
+      if (!server) return;
+      await server.heartbeat(config.workspaceId, { instanceId: config.instanceId, ...beat });
+    },
+  });
+  const procNet = opts.procNet ?? '/proc/net';
+  const notifications = new Notifications();
+  const template = config.info?.portUrlTemplate ?? '';
+  const portWatcher = new PortWatcher({
+    ports: config.ports,
+    portUrlTemplate: template,
+    notifications,
+    procNet,
     logger,
   });
+  const workspaceLocation = inRoot(root, config.ide.workspaceLocation ?? config.checkoutLocation);
+  const codeServer =
+    config.ide.choice === 'code' && config.ide.codeServer
+      ? new CodeServer({
+          ...config.ide.codeServer,
+          open: workspaceLocation,
+          dataDir: inRoot(root, '/workspace/.vscode-remote'),
+          host: '127.0.0.1',
+          port: opts.idePort ?? IDE_PORT,
+          env,
+          builtinExtensions: config.ide.builtinExtensions,
+          extensions: config.ide.extensions,
+          repoRoot: checkout,
+          ...(config.ide.openVsxUrl ? { openVsxUrl: config.ide.openVsxUrl } : {}),
+          logger,
+        })
+      : undefined;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const wctx: WorkspaceApiContext = {
+    config,
+    workspaceLocation,
+    tasks,
+    terminals,
+    wss,
+    activity,
+    notifications,
+    portWatcher,
+    codeServer,
+    server,
+    procNet,
+    logger,
+  };
   const ctx: ApiContext = {
     config,
     content,
     terminals,
     tasks,
     execs,
+    activity,
+    codeServer,
     wss,
     logger,
     frontendDir: opts.frontendDir ?? join(dirname(process.argv[1] ?? '.'), 'frontend'),
-    procNet: opts.procNet ?? '/proc/net',
+    procNet,
     startedAt: Date.now(),
   };
-  const server = http.createServer((req, res) => void handleRequest(ctx, req, res));
-  server.on('upgrade', (req, socket, head) => void handleUpgrade(ctx, req, socket, head));
-  server.on('clientError', (_e, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? SUPERVISOR_PORT, opts.host ?? '0.0.0.0', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  logger.info({ port, user: account.name, checkout }, 'supervisor listening');
+  const httpServer = http.createServer((req, res) => void handleRequest(ctx, req, res));
+  httpServer.on('upgrade', (req, socket, head) => void handleUpgrade(ctx, req, socket, head));
+  httpServer.on('clientError', (_e, socket) => socket.destroy());
+  const port = await listenOn(httpServer, opts.port ?? SUPERVISOR_PORT, opts.host ?? '0.0.0.0');
+  logger.info({ port, workspaceApiPort, user: account.name, checkout }, 'supervisor listening');
   void content.start();
   const stopping = new AbortController();
   void runTasksWhenReady(config, content, tasks, stopping.signal);
+  portWatcher.start();
+  if (codeServer) void startIdeWhenReady(content, codeServer, logger, stopping.signal);
 
   return {
     port,
     content,
     terminals,
     tasks,
+    activity,
+    workspaceApiPort,
+    codeServer,
     close: async () => {
       stopping.abort();
       content.stop();
+      activity.stop();
+      portWatcher.stop();
+      codeServer?.stop();
       const hungUp = Promise.all([terminals.hangUpAll(), execs.hangUpAll()]);
       for (const ws of wss.clients) ws.close(1001, 'the workspace is stopping');
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const closed = Promise.all(
+        [httpServer, workspaceApi].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+      );
+      httpServer.closeAllConnections();
+      workspaceApi.closeAllConnections();
       for (const ws of wss.clients) ws.terminate();
       await Promise.all([closed, hungUp]);
     },
   };
+}
+
+function listenOn(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** Starts VS Code once content is ready (its folder exists then); nothing when the start fails. */
+async function startIdeWhenReady(
+  content: Content,
+  codeServer: CodeServer,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  let status = content.status;
+  while (!status.available && !status.error && !signal.aborted)
+    status = await content.waitSettled(60_000, signal);
+  if (!status.available || signal.aborted) return;
+  try {
+    await codeServer.start();
+  } catch (e) {
+    codeServer.error = String(e);
+    logger.error({ error: String(e) }, 'VS Code did not start');
+  }
 }
 
 /** The environment of terminals: the container's, the user's identity, config.env, the workspace's ids. */

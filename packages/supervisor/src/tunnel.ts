@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { TUNNEL_PROTOCOL } from '@atelier/protocol';
+import { INTERNAL_PORTS, TUNNEL_PROTOCOL } from '@atelier/protocol';
 import type { Logger } from './log.js';
 
 const CONNECT_TIMEOUT_MS = 3_000;
@@ -49,6 +49,12 @@ export async function handleTunnel(
     return writeHttpError(socket, 400, 'Bad Request', {
       code: 'invalid_argument',
       message: `invalid port '${portText}': use a number from 1 to 65535`,
+    });
+  }
+  if (INTERNAL_PORTS.includes(port)) {
+    return writeHttpError(socket, 403, 'Forbidden', {
+      code: 'permission_denied',
+      message: `port ${port} belongs to the workspace's own machinery (supervisor, VS Code) and is not reachable from outside`,
     });
   }
   if ((req.headers.upgrade ?? '').toLowerCase() !== TUNNEL_PROTOCOL) {

@@ -4,7 +4,7 @@ import type { Instance, Repositories, SecretBox } from '@atelier/db';
 import type { Config, ImageResolver, PublicUrls } from '@atelier/protocol';
 import type { Logger } from 'pino';
 import { refFor } from './runtimes/docker/runtime.js';
-import type { Endpoint, RuntimeRef, WorkspaceRuntime } from './runtimes/types.js';
+import type { Endpoint, IdeHostPaths, RuntimeRef, WorkspaceRuntime } from './runtimes/types.js';
 import { SupervisorClient } from './supervisor-client.js';
 
 export interface ManagerDeps {
@@ -20,9 +20,16 @@ export interface ManagerDeps {
   clock?: () => Date;
   /** backoff between retries of a failed backup; tests shorten it */
   retryDelayMs?: (attempt: number) => number;
+  /** the browser IDE's install on this machine; undefined while it is not installed (workspaces get the terminal page) */
+  ide?: () => IdeHostPaths | undefined;
+  /** a private CA (tls.mode local-ca) workspaces must trust to reach the API */
+  workspaceCaPem?: string;
 }
 
-export interface LifecycleContext extends Required<Omit<ManagerDeps, 'clock' | 'retryDelayMs'>> {
+export interface LifecycleContext
+  extends Required<Omit<ManagerDeps, 'clock' | 'retryDelayMs' | 'ide' | 'workspaceCaPem'>>,
+    Pick<ManagerDeps, 'workspaceCaPem'> {
+  ide: () => IdeHostPaths | undefined;
   clock: () => Date;
   retryDelayMs: (attempt: number) => number;
   /** persist-then-announce: every change goes through here so listeners see it */

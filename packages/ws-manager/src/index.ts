@@ -5,5 +5,12 @@ export { connectEngine, type EngineAddress } from './runtimes/docker/connect.js'
 export { DockerRuntime, LABELS, refFor } from './runtimes/docker/runtime.js';
 export type { RuntimeRef, WorkspaceRuntime, WorkspaceSpec } from './runtimes/types.js';
 export { SupervisorClient } from './supervisor-client.js';
-export { timeoutReason } from './timeouts.js';
+export {
+  activityOf,
+  heartbeatPatch,
+  type InactivityTimeout,
+  inactivityTimeout,
+  parsePreferences,
+  timeoutReason,
+} from './timeouts.js';
 export type { InstanceUpdate, SupervisorEndpoint, WorkspaceManager } from './types.js';

@@ -13,7 +13,7 @@ import {
 } from './context.js';
 import { driveStart } from './lifecycle/starting.js';
 import { driveStop } from './lifecycle/stopping.js';
-import { timeoutReason } from './timeouts.js';
+import { type InactivityTimeout, inactivityTimeout, parsePreferences, timeoutReason } from './timeouts.js';
 import type { InstanceUpdate, SupervisorEndpoint, WorkspaceManager } from './types.js';
 
 const STARTING: readonly Phase[] = ['preparing', 'building', 'pending', 'creating', 'initializing'];
@@ -33,6 +33,7 @@ export class LocalWorkspaceManager implements WorkspaceManager {
     this.ctx = {
       ...deps,
       clock: deps.clock ?? (() => new Date()),
+      ide: deps.ide ?? (() => undefined),
       retryDelayMs: deps.retryDelayMs ?? ((n) => Math.min(300_000, 2_000 * 2 ** (n - 1))),
       signal: this.abort.signal,
       announce: (instance) => {
@@ -230,7 +231,9 @@ export class LocalWorkspaceManager implements WorkspaceManager {
 
   /** A running instance: stop it on time-out or when its container died under it. */
   private async superviseRunning(instance: Instance): Promise<void> {
-    const reason = timeoutReason(instance, this.ctx.config.workspace.timeouts, this.ctx.clock());
+    const { timeouts } = this.ctx.config.workspace;
+    const inactivity = await this.inactivityFor(instance);
+    const reason = timeoutReason(instance, inactivity.ms, timeouts, this.ctx.clock());
     if (reason) {
       await this.stop(instance.id, reason);
       return;
@@ -244,6 +247,18 @@ export class LocalWorkspaceManager implements WorkspaceManager {
       );
       await this.stop(instance.id, `the workspace container ${what}`);
     }
+  }
+
+  /** The inactivity time-out of an instance's workspace (its own, its owner's, or the default). */
+  async inactivityFor(instance: Pick<Instance, 'workspaceId'>): Promise<InactivityTimeout> {
+    const { repos, config } = this.ctx;
+    const workspace = await repos.workspaces.get(instance.workspaceId, { includeDeleted: true });
+    const owner = workspace && (await repos.users.get(workspace.ownerId));
+    return inactivityTimeout(
+      config.workspace.timeouts,
+      workspace ?? { timeoutMs: null },
+      parsePreferences(owner?.preferences ?? null),
+    );
   }
 
   private async finishDelete(workspaceId: WorkspaceId): Promise<void> {

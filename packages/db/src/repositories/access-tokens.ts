@@ -50,6 +50,7 @@ export class AccessTokenRepository {
         'u.admin',
         'u.blocked',
         'u.createdAt',
+        'u.preferences',
       ])
       .where('t.tokenHash', '=', tokenHash)
       .where((eb) => eb.or([eb('t.expiresAt', 'is', null), eb('t.expiresAt', '>', now)]))

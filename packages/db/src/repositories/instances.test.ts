@@ -47,6 +47,9 @@ for (const target of fixture.targets) {
         contentSource: 'git',
         runtime: null,
         lastActivityAt: null,
+        lastActivitySource: null,
+        ideClosedAt: null,
+        workspaceTokenHash: null,
         version: 0,
       });
       const chosen = 'c0000000-0000-4000-8000-000000000001' as InstanceId;

@@ -37,6 +37,9 @@ export interface InstancePatch {
   failed?: string | null;
   runtime?: unknown | null;
   lastActivityAt?: string | null;
+  lastActivitySource?: string | null;
+  ideClosedAt?: string | null;
+  workspaceTokenHash?: string | null;
   contentSource?: ContentSourceKind | null;
   image?: string;
 }
@@ -98,6 +101,9 @@ export class InstanceRepository {
       image: input.image,
       runtime: null,
       lastActivityAt: null,
+      lastActivitySource: null,
+      ideClosedAt: null,
+      workspaceTokenHash: null,
       version: 0,
     };
     await this.db
@@ -124,6 +130,16 @@ export class InstanceRepository {
       .where('workspaceId', '=', workspaceId)
       .orderBy('createdAt', 'desc')
       .orderBy('id', 'desc')
+      .executeTakeFirst();
+    return row && toInstance(row);
+  }
+
+  /** The instance whose workspace-scoped token has this hash (only set while it may run). */
+  async findByWorkspaceToken(tokenHash: string): Promise<Instance | undefined> {
+    const row = await this.db
+      .selectFrom('workspaceInstances')
+      .selectAll()
+      .where('workspaceTokenHash', '=', tokenHash)
       .executeTakeFirst();
     return row && toInstance(row);
   }

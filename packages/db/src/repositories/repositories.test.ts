@@ -27,6 +27,7 @@ for (const target of fixture.targets) {
         passwordHash: 'h1',
         admin: true,
         blocked: false,
+        preferences: null,
         createdAt: clock.now().toISOString(),
       });
       await assert.rejects(
@@ -158,6 +159,7 @@ for (const target of fixture.targets) {
         config,
         contextEnv: null,
         shared: 0,
+        timeoutMs: null,
         createdAt: clock.now().toISOString(),
         deletedAt: null,
       });

@@ -34,6 +34,7 @@ export class SessionRepository {
         'u.admin',
         'u.blocked',
         'u.createdAt',
+        'u.preferences',
       ])
       .where('s.tokenHash', '=', tokenHash)
       .where('s.expiresAt', '>', this.clock().toISOString())

@@ -23,6 +23,7 @@ export class UserRepository {
       admin: input.admin ? 1 : 0,
       blocked: 0,
       createdAt: this.clock().toISOString(),
+      preferences: null,
     };
     try {
       await this.db.insertInto('users').values(row).execute();
@@ -63,12 +64,13 @@ export class UserRepository {
     return rows.map(toUser);
   }
 
-  /** Changes the password hash, admin or blocked flag; throws not_found for an unknown id. */
+  /** Changes the password hash, admin or blocked flag, or the preferences (JSON); throws not_found for an unknown id. */
   async update(
     id: UserId,
-    patch: { passwordHash?: string | null; admin?: boolean; blocked?: boolean },
+    patch: { passwordHash?: string | null; admin?: boolean; blocked?: boolean; preferences?: string | null },
   ): Promise<User> {
     const values: Partial<UsersTable> = {};
+    if (patch.preferences !== undefined) values.preferences = patch.preferences;
     if (patch.passwordHash !== undefined) values.passwordHash = patch.passwordHash;
     if (patch.admin !== undefined) values.admin = patch.admin ? 1 : 0;
     if (patch.blocked !== undefined) values.blocked = patch.blocked ? 1 : 0;

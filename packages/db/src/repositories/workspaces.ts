@@ -4,7 +4,10 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../dialect.js';
 import type { Database, Workspace } from '../schema.js';
 
-export type NewWorkspace = Omit<Workspace, 'createdAt' | 'deletedAt' | 'config' | 'contextEnv' | 'shared'> & {
+export type NewWorkspace = Omit<
+  Workspace,
+  'createdAt' | 'deletedAt' | 'config' | 'contextEnv' | 'shared' | 'timeoutMs'
+> & {
   config?: string | null;
   contextEnv?: string | null;
 };
@@ -21,6 +24,7 @@ export class WorkspaceRepository {
       config: input.config ?? null,
       contextEnv: input.contextEnv ?? null,
       shared: 0,
+      timeoutMs: null,
       createdAt: this.clock().toISOString(),
       deletedAt: null,
     };
@@ -59,6 +63,17 @@ export class WorkspaceRepository {
     const result = await this.db
       .updateTable('workspaces')
       .set({ shared: shared ? 1 : 0 })
+      .where('id', '=', id)
+      .where('deletedAt', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Sets the workspace's own inactivity time-out (ms), or clears it with null; false when there is no such workspace. */
+  async setTimeout(id: WorkspaceId, timeoutMs: number | null): Promise<boolean> {
+    const result = await this.db
+      .updateTable('workspaces')
+      .set({ timeoutMs })
       .where('id', '=', id)
       .where('deletedAt', 'is', null)
       .executeTakeFirst();

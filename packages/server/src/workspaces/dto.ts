@@ -7,6 +7,7 @@ import {
   type PortDto,
   type PublicUrls,
   portUrl,
+  type WorkspaceActivity,
   type WorkspaceDto,
   type WorkspaceId,
   workspaceUrl,
@@ -56,6 +57,7 @@ export function workspaceDto(
   instance: Instance | undefined,
   ports: ListedPort[],
   lastBackup: Backup | undefined,
+  activity: WorkspaceActivity | null = null,
 ): WorkspaceDto {
   const portDtos = ports.map((p) => portDto(urls, workspace.id, p));
   return {
@@ -73,5 +75,6 @@ export function workspaceDto(
     config: configSummary(workspace),
     shared: workspace.shared === 1,
     ssh: urls.ssh ? { host: urls.ssh.host, port: urls.ssh.port, user: workspace.id } : null,
+    activity,
   };
 }

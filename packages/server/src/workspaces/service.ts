@@ -13,10 +13,12 @@ import {
   type PortVisibility,
   parseContextUrl,
   storedConfigPorts,
+  type WorkspaceActivity,
   type WorkspaceDto,
   type WorkspaceId,
   workspaceUrl,
 } from '@atelier/protocol';
+import { activityOf, inactivityTimeout, parsePreferences } from '@atelier/ws-manager';
 import type { Deps } from '../app-env.js';
 import { portDto, workspaceDto } from './dto.js';
 
@@ -159,8 +161,27 @@ export class WorkspaceService {
       repos.instances.latestForWorkspace(workspace.id),
       repos.backups.latestVerified(workspace.id),
     ]);
-    const ports = await this.ports(workspace, instance);
-    return workspaceDto(urls, workspace, instance, ports, lastBackup);
+    const [ports, activity] = await Promise.all([
+      this.ports(workspace, instance),
+      this.activity(workspace, instance),
+    ]);
+    return workspaceDto(urls, workspace, instance, ports, lastBackup, activity);
+  }
+
+  /** When a running instance stops if nothing happens, and what kept it alive so far. */
+  private async activity(
+    workspace: Workspace,
+    instance: Instance | undefined,
+  ): Promise<WorkspaceActivity | null> {
+    if (instance?.phase !== 'running') return null;
+    const { repos, config } = this.deps;
+    const owner = await repos.users.get(workspace.ownerId);
+    const inactivity = inactivityTimeout(
+      config.workspace.timeouts,
+      workspace,
+      parsePreferences(owner?.preferences ?? null),
+    );
+    return activityOf(instance, inactivity.ms, config.workspace.timeouts);
   }
 
   /** Configured, served and owner-set ports, merged. */

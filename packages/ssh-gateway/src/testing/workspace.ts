@@ -12,7 +12,7 @@ import {
   SUPERVISOR_CONFIG_ENV,
   SUPERVISOR_LOCAL_ENV,
   SUPERVISOR_TOKEN_HEADER,
-  type SupervisorConfig,
+  type SupervisorConfigInput,
   type SupervisorLocal,
   supervisorPaths,
   TUNNEL_PROTOCOL,
@@ -37,7 +37,7 @@ export async function startSupervisorProcess(
   const token = `tok-${ids.instanceId}-0123456789abcdef0123456789abcdef`;
   const home = join(root, '.home');
   mkdirSync(home, { recursive: true });
-  const config: SupervisorConfig = {
+  const config: SupervisorConfigInput = {
     ...ids,
     token,
     workspaceUrl: `http://${ids.workspaceId}.ws.localhost`,

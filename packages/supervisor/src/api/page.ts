@@ -1,4 +1,4 @@
-// The built-in terminal page (the workspace's IDE until VS Code lands) and its static files.
+// The built-in terminal page, the page shown while VS Code starts, and their static files.
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -67,4 +67,36 @@ export async function sendFrontendFile(
   }
   res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-cache' });
   res.end(body);
+}
+
+/** While VS Code starts (or when it failed): a page that says so and reloads until it answers. */
+export function sendIdeStartingPage(res: ServerResponse, workspaceId: string, error: string | null): void {
+  const message = error
+    ? `VS Code could not start: ${escapeHtml(error)}. The terminal still works.`
+    : 'VS Code is starting…';
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+${error ? '' : '<meta http-equiv="refresh" content="1">'}
+<title>${escapeHtml(workspaceId)}</title>
+<style>
+  html, body { margin: 0; height: 100%; background: #1e1e1e; color: #ccc; font: 14px system-ui, sans-serif; }
+  body { display: flex; align-items: center; justify-content: center; flex-direction: column; gap: 12px; }
+  a { color: #4fc1ff; }
+</style>
+</head>
+<body>
+<p id="ide-status">${message}</p>
+<p><a href="/_supervisor/terminal">Open a terminal instead</a></p>
+</body>
+</html>
+`;
+  res.writeHead(error ? 500 : 503, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(html),
+    'cache-control': 'no-store',
+    ...(error ? {} : { 'retry-after': '1' }),
+  });
+  res.end(html);
 }

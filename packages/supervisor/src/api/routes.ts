@@ -4,22 +4,27 @@ import type { Duplex } from 'node:stream';
 import {
   AppError,
   contentReadyRequestSchema,
+  heartbeatRequestSchema,
+  IDE_PORT,
+  INTERNAL_PORTS,
   isAppError,
   openTerminalRequestSchema,
   supervisorPaths as P,
-  SUPERVISOR_PORT,
   type SupervisorConfig,
 } from '@atelier/protocol';
 import type { WebSocketServer } from 'ws';
+import type { Activity } from '../activity.js';
 import type { Content } from '../content/content.js';
 import type { Execs } from '../exec/exec.js';
+import type { CodeServer } from '../ide/code-server.js';
+import { forwardRequest, forwardUpgrade } from '../ide/forward.js';
 import type { Logger } from '../log.js';
 import { listeningPorts } from '../ports/proc-net.js';
 import type { Tasks } from '../tasks/tasks.js';
 import type { Terminals } from '../terminals/terminals.js';
 import { handleTunnel, writeHttpError } from '../tunnel.js';
 import { checkToken, errorBody, readJson, sendError, sendJson, sendText } from './http.js';
-import { FRONTEND_PREFIX, sendFrontendFile, sendPage } from './page.js';
+import { FRONTEND_PREFIX, sendFrontendFile, sendIdeStartingPage, sendPage } from './page.js';
 
 /** How long GET status/content/wait/true holds the answer. */
 export const CONTENT_WAIT_MS = 30_000;
@@ -30,6 +35,9 @@ export interface ApiContext {
   terminals: Terminals;
   tasks: Tasks;
   execs: Execs;
+  activity: Activity;
+  /** VS Code in the browser; undefined when the terminal page is the IDE */
+  codeServer: CodeServer | undefined;
   wss: WebSocketServer;
   logger: Logger;
   frontendDir: string;
@@ -65,9 +73,18 @@ async function route(ctx: ApiContext, req: IncomingMessage, res: ServerResponse)
       return sendJson(res, 200, await ctx.content.waitSettled(CONTENT_WAIT_MS, gone.signal));
     }
     case `GET ${P.statusIde}`:
-      return sendJson(res, 200, { ok: true });
+      return sendJson(res, 200, { ok: ctx.codeServer ? ctx.codeServer.ready : true });
     case `GET ${P.statusPorts}`:
-      return sendJson(res, 200, { ports: await listeningPorts([SUPERVISOR_PORT], ctx.procNet) });
+      return sendJson(res, 200, { ports: await listeningPorts(INTERNAL_PORTS, ctx.procNet) });
+    case `POST ${P.heartbeat}`: {
+      // the terminal page (through the proxy, which checked the owner)
+      const beat = await readJson(req, heartbeatRequestSchema);
+      ctx.activity.beat(beat.source, beat.closed);
+      res.writeHead(204).end();
+      return;
+    }
+    case `GET ${P.terminalPage}`:
+      return sendPage(res, ctx.config.workspaceId);
     case `POST ${P.contentReady}`: {
       const { source } = await readJson(req, contentReadyRequestSchema);
       return sendJson(res, 200, await ctx.content.markReady(source));
@@ -92,6 +109,10 @@ async function route(ctx: ApiContext, req: IncomingMessage, res: ServerResponse)
     return sendFrontendFile(res, ctx.frontendDir, path.slice(FRONTEND_PREFIX.length));
   }
   if (path.startsWith('/_supervisor/')) throw new AppError('not_found', `no route ${key}`);
+  if (ctx.codeServer) {
+    if (ctx.codeServer.ready) return forwardRequest(req, res, { host: '127.0.0.1', port: IDE_PORT });
+    return sendIdeStartingPage(res, ctx.config.workspaceId, ctx.codeServer.error);
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     throw new AppError('invalid_argument', `${req.method} is not supported on ${path}: the page takes GET`);
   }
@@ -116,8 +137,18 @@ export async function handleUpgrade(ctx: ApiContext, req: IncomingMessage, socke
       const terminal = ctx.terminals.get(alias);
       if (!terminal) throw new AppError('not_found', `no terminal '${alias}': it exited or was never opened`);
       checkOrigin(req);
-      ctx.wss.handleUpgrade(req, socket, head, (ws) => terminal.attach(ws));
+      // a browser's terminal page is an IDE window: its last one going away closes the IDE
+      const gone = req.headers.origin ? ctx.activity.browserConnected('terminal') : undefined;
+      ctx.wss.handleUpgrade(req, socket, head, (ws) => {
+        if (gone) ws.once('close', gone);
+        terminal.attach(ws);
+      });
       return;
+    }
+    if (!path.startsWith('/_supervisor/') && ctx.codeServer?.ready) {
+      // VS Code's connections: each browser window holds some while it is open
+      const gone = req.headers.origin ? ctx.activity.browserConnected('ide') : undefined;
+      return forwardUpgrade(req, socket, head, { host: '127.0.0.1', port: IDE_PORT }, gone);
     }
     throw new AppError('not_found', `no upgrade route for ${path}`);
   } catch (e) {

@@ -72,12 +72,28 @@ export class Tasks {
 
   /** The task's output so far (its terminal's scrollback); empty while it is pending. */
   output(index: number): string {
+    this.check(index);
+    return this.running[index]?.scrollbackText() ?? '';
+  }
+
+  /** Hangs up the task's terminal (its processes get SIGHUP, then SIGKILL); resolves once it exited. */
+  async stop(index: number): Promise<void> {
+    this.check(index);
+    const terminal = this.running[index];
+    if (!terminal) {
+      throw new AppError('failed_precondition', `task ${index} has not started yet: nothing to stop`);
+    }
+    if (terminal.exitCode !== undefined) return;
+    this.logger.info({ index, alias: terminal.info.alias }, 'task stopped on request');
+    await terminal.hangUp();
+  }
+
+  private check(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.configs.length) {
       throw new AppError(
         'not_found',
         `no task ${index}: this workspace has ${this.configs.length} task(s), numbered from 0`,
       );
     }
-    return this.running[index]?.scrollbackText() ?? '';
   }
 }

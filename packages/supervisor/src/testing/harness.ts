@@ -42,6 +42,7 @@ export async function harness(dir: string, config: SupervisorConfig): Promise<Ha
   const sup = await startSupervisor(config, {
     host: '127.0.0.1',
     port: 0,
+    workspaceApiPort: 0,
     workspaceRoot: dir,
     account: isolatedAccount(home),
   });

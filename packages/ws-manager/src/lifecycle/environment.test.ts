@@ -19,7 +19,7 @@ import {
   type InstanceId,
   parseContextUrl,
   SUPERVISOR_CONFIG_ENV,
-  type SupervisorConfig,
+  type SupervisorConfigInput,
   type UserId,
   validateConfig,
   type WorkspaceConfig,
@@ -79,6 +79,7 @@ describe('workspaceEnvironment', () => {
     description: 'team/app',
     config: null,
     shared: 0,
+    timeoutMs: null,
     contextEnv: JSON.stringify({ FROM_CONTEXT: 'context' }),
     createdAt: '2030-01-01T00:00:00.000Z',
     deletedAt: null,
@@ -164,7 +165,7 @@ describe('workspaceEnvironment', () => {
 });
 
 describe('supervisorConfigEnv', () => {
-  const config = (env: Record<string, string>): SupervisorConfig => ({
+  const config = (env: Record<string, string>): SupervisorConfigInput => ({
     workspaceId: 'w',
     instanceId: 'i',
     ownerId: 'o',

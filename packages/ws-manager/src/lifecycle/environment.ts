@@ -8,7 +8,7 @@ import {
   contextEnvProblem,
   type RepositoryContext,
   SUPERVISOR_CONFIG_ENV,
-  type SupervisorConfig,
+  type SupervisorConfigInput,
   systemEnv,
   type UserEnvValue,
   type WorkspaceConfig,
@@ -108,11 +108,11 @@ function contextEnv(ctx: EnvironmentContext, workspace: Workspace): Record<strin
 export const MAX_SUPERVISOR_CONFIG_BYTES = 120 * 1024;
 
 /** The container's environment: the supervisor's configuration, if it fits. */
-export function supervisorConfigEnv(config: SupervisorConfig): Record<string, string> {
+export function supervisorConfigEnv(config: SupervisorConfigInput): Record<string, string> {
   const json = JSON.stringify(config);
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_SUPERVISOR_CONFIG_BYTES) {
-    const largest = Object.entries(config.env)
+    const largest = Object.entries(config.env ?? {})
       .map(([name, value]) => [name, Buffer.byteLength(value)] as const)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 3)

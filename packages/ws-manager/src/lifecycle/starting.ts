@@ -8,13 +8,21 @@ import {
   IMAGE_BUILD_LOG_STREAM,
   parseContextUrl,
   parseStoredConfig,
-  type SupervisorConfig,
+  type SupervisorConfigInput,
   workspaceUrl,
 } from '@atelier/protocol';
 import { errorMessage, type LifecycleContext, runtimeRecord, sleep, supervisorOf } from '../context.js';
 import type { WorkspaceSpec } from '../runtimes/types.js';
+import { inactivityTimeout, parsePreferences } from '../timeouts.js';
 import { restoreContent } from './content.js';
 import { supervisorConfigEnv, workspaceEnvironment } from './environment.js';
+import {
+  grantServerAccess,
+  heartbeatIntervalMs,
+  ideChoiceOf,
+  ideConfig,
+  workspaceInfo,
+} from './workspace-access.js';
 
 /** Drives a starting instance one phase further until it runs; throws with what went wrong. */
 export async function driveStart(ctx: LifecycleContext, instance: Instance): Promise<Instance> {
@@ -247,7 +255,13 @@ async function workspaceSpec(
             return { cloneUrl: cloneUrlInWorkspace(ctx, other.cloneUrl), location };
           }),
         };
-  const config: SupervisorConfig = {
+  const ide = ctx.ide();
+  const [server, choice, inactivity] = await Promise.all([
+    grantServerAccess(ctx, instance),
+    ideChoiceOf(ctx, workspace),
+    inactivityFor(ctx, workspace),
+  ]);
+  const config: SupervisorConfigInput = {
     workspaceId: workspace.id,
     instanceId: instance.id,
     ownerId: workspace.ownerId,
@@ -265,6 +279,11 @@ async function workspaceSpec(
       checkoutLocation,
     }),
     tasks: wsConfig?.tasks ?? [],
+    ports: wsConfig?.ports ?? [],
+    info: workspaceInfo(ctx, workspace, repo),
+    heartbeatIntervalMs: heartbeatIntervalMs(ctx, inactivity.ms),
+    server,
+    ide: ideConfig(ctx, choice, ide, wsConfig),
   };
   return {
     instanceId: instance.id,
@@ -275,7 +294,17 @@ async function workspaceSpec(
     cpu: ctx.config.workspace.resources.cpu,
     memoryBytes: ctx.config.workspace.resources.memory,
     readOnlyHostPaths: repo.kind === 'file' ? [decodeURIComponent(new URL(repo.cloneUrl).pathname)] : [],
+    ...(choice === 'code' && ide ? { ide } : {}),
   };
+}
+
+async function inactivityFor(ctx: LifecycleContext, workspace: Workspace) {
+  const owner = await ctx.repos.users.get(workspace.ownerId);
+  return inactivityTimeout(
+    ctx.config.workspace.timeouts,
+    workspace,
+    parsePreferences(owner?.preferences ?? null),
+  );
 }
 
 /** Repository URLs on the host's loopback are reached through the runtime's host address. */

@@ -45,6 +45,8 @@ export async function driveStop(
   }
   await ctx.runtime.delete(ref);
   const stopped = await ctx.repos.instances.transition(current.id, 'stopped', { message: null });
+  // the workspace token dies with the instance
+  if (stopped.workspaceTokenHash) await ctx.repos.instances.update(stopped.id, { workspaceTokenHash: null });
   ctx.announce(stopped);
   return stopped;
 }

@@ -13,7 +13,30 @@ export interface WorkspaceSpec {
   memoryBytes: number;
   /** host paths mounted read-only at the same path (file:// repositories) */
   readOnlyHostPaths: string[];
+  /** the browser IDE, mounted read-only at IDE_MOUNTS; absent: the workspace gets the terminal page */
+  ide?: IdeHostPaths;
 }
+
+/** Where the browser IDE lives on the host (one install, shared by every workspace). */
+export interface IdeHostPaths {
+  /** a folder with bin/node (the Node code-server needs) */
+  nodeDir: string;
+  /** the node_modules folder that holds code-server */
+  codeServerModules: string;
+  /** a folder with the .vsix files every workspace gets (Atelier's extension) */
+  extensionsDir: string;
+  /** the .vsix files' names in extensionsDir */
+  extensions: string[];
+}
+
+/** Where a workspace container sees the IDE (the same in a cluster, where an IDE image provides it). */
+export const IDE_MOUNTS = {
+  nodeDir: '/.ide/node',
+  node: '/.ide/node/bin/node',
+  codeServerModules: '/.ide/code-server/node_modules',
+  entry: '/.ide/code-server/node_modules/code-server/out/node/entry.js',
+  extensionsDir: '/.ide/extensions',
+} as const;
 
 /** What the manager persists to find the runtime's objects again after a restart. */
 export interface RuntimeRef {

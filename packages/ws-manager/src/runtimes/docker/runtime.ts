@@ -8,15 +8,16 @@ import { pipeline } from 'node:stream/promises';
 import { AppError, type EngineRegistryAuth, type InstanceId } from '@atelier/protocol';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import type {
-  ContentExport,
-  Endpoint,
-  ListedWorkspace,
-  RuntimeEvent,
-  RuntimeRef,
-  RuntimeState,
-  WorkspaceRuntime,
-  WorkspaceSpec,
+import {
+  type ContentExport,
+  type Endpoint,
+  IDE_MOUNTS,
+  type ListedWorkspace,
+  type RuntimeEvent,
+  type RuntimeRef,
+  type RuntimeState,
+  type WorkspaceRuntime,
+  type WorkspaceSpec,
 } from '../types.js';
 import type { EngineAddress } from './connect.js';
 import { StdoutDemux } from './demux.js';
@@ -147,6 +148,13 @@ export class DockerRuntime implements WorkspaceRuntime {
             `${distDir}:${SUPERVISOR_DIR}:ro`,
             `${nodeBinary}:${SUPERVISOR_NODE}:ro`,
             ...spec.readOnlyHostPaths.map((p) => `${p}:${p}:ro`),
+            ...(spec.ide
+              ? [
+                  `${spec.ide.nodeDir}:${IDE_MOUNTS.nodeDir}:ro`,
+                  `${spec.ide.codeServerModules}:${IDE_MOUNTS.codeServerModules}:ro`,
+                  `${spec.ide.extensionsDir}:${IDE_MOUNTS.extensionsDir}:ro`,
+                ]
+              : []),
           ],
           PortBindings: { [SUPERVISOR_PORT_KEY]: [{ HostIp: this.opts.publishAddress, HostPort: '' }] },
           Memory: spec.memoryBytes,
