@@ -12,11 +12,14 @@ import {
   setupStatusSchema,
   sshKeySchema,
   type UserDto,
+  type UserPreferences,
   userEnvVarSchema,
+  userPreferencesResponseSchema,
   userSchema,
   type WorkspaceDto,
   workspaceSchema,
   workspaceTasksSchema,
+  workspaceTimeoutSchema,
 } from '@atelier/protocol';
 
 /** An error the API returned ({code, message, details}) or one met on the way to it. */
@@ -176,6 +179,12 @@ export const api = {
   listSshKeys: () => request('GET', '/user/ssh-keys', sshKeySchema.array()),
   addSshKey: (body: AddSshKeyRequest) => request('POST', '/user/ssh-keys', sshKeySchema, body),
   deleteSshKey: (id: string) => request('DELETE', `/user/ssh-keys/${encodeURIComponent(id)}`, null),
+
+  getPreferences: () => request('GET', '/user/preferences', userPreferencesResponseSchema),
+  setPreferences: (body: UserPreferences) =>
+    request('PUT', '/user/preferences', userPreferencesResponseSchema, body),
+  setWorkspaceTimeout: (id: string, timeout: string) =>
+    request('PUT', `/workspaces/${encodeURIComponent(id)}/timeout`, workspaceTimeoutSchema, { timeout }),
 
   listEnvVars: () => request('GET', '/user/env-vars', userEnvVarSchema.array()),
   putEnvVar: (body: PutUserEnvVarRequest) => request('PUT', '/user/env-vars', userEnvVarSchema, body),

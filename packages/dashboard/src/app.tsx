@@ -6,6 +6,7 @@ import { ErrorMessage } from './components/error-message';
 import { Layout } from './components/layout';
 import { CreateFromHashPage } from './pages/create-from-hash-page';
 import { NotFoundPage } from './pages/not-found-page';
+import { PreferencesPage } from './pages/preferences-page';
 import { SetupPage } from './pages/setup-page';
 import { SignInPage } from './pages/sign-in-page';
 import { SshKeysPage } from './pages/ssh-keys-page';
@@ -111,6 +112,7 @@ function routed(place: Place, user: UserDto): ReactNode {
   if (pathname === '/tokens') return <TokensPage />;
   if (pathname === '/variables') return <VariablesPage />;
   if (pathname === '/ssh-keys') return <SshKeysPage />;
+  if (pathname === '/preferences') return <PreferencesPage />;
   if (ENTRY_PATHS.has(pathname)) return null; // redirected by the effect above
   return <NotFoundPage />;
 }

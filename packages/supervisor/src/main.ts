@@ -1,5 +1,6 @@
 // Entry of the supervisor bundle (dist/supervisor.cjs), started as root as the workspace container's command.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   formatIssues,
   isAppError,
@@ -46,11 +47,26 @@ async function main(): Promise<void> {
 async function startInContainer(config: SupervisorConfig, logger: Logger): Promise<RunningSupervisor> {
   let account = currentAccount();
   if (process.getuid?.() === 0) {
+    installGp(logger);
     account = resolveAccount(readFileSync('/etc/passwd', 'utf8'), config.user);
     await becomeUser(account, WORKSPACE_ROOT);
     process.env.HOME = account.home;
   }
   return startSupervisor(config, { account, logger, workspaceRoot: WORKSPACE_ROOT });
+}
+
+/**
+ * Puts `gp` on every shell's PATH: a wrapper in /usr/local/bin that runs the bundle beside this one
+ * with the same Node (both are mounted read-only). A read-only image leaves gp out, with a warning.
+ */
+function installGp(logger: Logger): void {
+  const bundle = join(dirname(process.argv[1] ?? '/.supervisor/supervisor.cjs'), 'gp.cjs');
+  try {
+    mkdirSync('/usr/local/bin', { recursive: true });
+    writeFileSync('/usr/local/bin/gp', `#!/bin/sh\nexec '${process.execPath}' '${bundle}' "$@"\n`, { mode: 0o755 });
+  } catch (e) {
+    logger.warn({ error: String(e) }, 'gp could not be installed in /usr/local/bin');
+  }
 }
 
 /** Outside a container (SUPERVISOR_LOCAL_ENV): stays the current user, on a folder of the caller's. */

@@ -3,6 +3,7 @@
 import type { WorkspaceDto } from '@atelier/protocol';
 import { useEffect, useState } from 'react';
 import { api } from '../api';
+import { jetbrainsGatewayUrl, vscodeDesktopUrl } from '../open-workspace';
 import { Link } from '../router';
 import { useAction } from '../use-action';
 import { ErrorMessage } from './error-message';
@@ -14,9 +15,6 @@ export function sshCommand(ssh: NonNullable<WorkspaceDto['ssh']>, user: string):
 }
 
 /** VS Code's Remote-SSH link (it authenticates with the user's SSH keys). */
-export function vscodeDesktopUrl(ssh: NonNullable<WorkspaceDto['ssh']>): string {
-  return `vscode://vscode-remote/ssh-remote+${encodeURIComponent(`${ssh.user}@${ssh.host}:${ssh.port}`)}/workspace`;
-}
 
 export function AccessPanel({
   workspace,
@@ -93,6 +91,14 @@ export function AccessPanel({
               Open in VS Code Desktop
             </a>{' '}
             <span className="hint">(Remote-SSH extension, with one of your SSH keys)</span>
+          </p>
+          <p>
+            <a href={jetbrainsGatewayUrl(ssh)} data-testid="jetbrains-gateway">
+              Open in JetBrains Gateway
+            </a>{' '}
+            <span className="hint">
+              (SSH connection to {ssh.host}:{ssh.port} as {ssh.user}, project /workspace)
+            </span>
           </p>
         </div>
       )}

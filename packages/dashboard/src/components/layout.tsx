@@ -37,6 +37,7 @@ export function Layout({
             {nav('/variables', 'Variables', pathname === '/variables')}
             {nav('/ssh-keys', 'SSH keys', pathname === '/ssh-keys')}
             {nav('/tokens', 'Access tokens', pathname === '/tokens')}
+            {nav('/preferences', 'Preferences', pathname === '/preferences')}
           </nav>
         )}
         {user && (

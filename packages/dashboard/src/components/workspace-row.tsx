@@ -6,6 +6,7 @@ import { api } from '../api';
 import { openWorkspace } from '../open-workspace';
 import { Link, navigate } from '../router';
 import { useAction } from '../use-action';
+import { StopsLine } from './activity-panel';
 import { ErrorMessage } from './error-message';
 import { PhaseBadge, phaseOf } from './phase-badge';
 
@@ -50,6 +51,7 @@ export function WorkspaceRow({
         {phase !== 'stopped' && workspace.instance?.message && (
           <span className="sub">{workspace.instance.message}</span>
         )}
+        {workspace.activity && <StopsLine activity={workspace.activity} />}
         <span className="sub">
           {lastBackup ? `Last backup ${new Date(lastBackup.createdAt).toLocaleString()}` : 'No backup yet'}
         </span>

@@ -1,9 +1,10 @@
 // /start/<id>: follows a workspace through its start phases live, and opens it once it runs; also
 // where its configuration, the warnings found in it, and its tasks' output are shown.
-import { phaseRank, type WorkspaceDto } from '@atelier/protocol';
+import { type IdeChoice, phaseRank, type WorkspaceDto } from '@atelier/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type ApiError, api, eventsUrl, toApiError } from '../api';
 import { AccessPanel } from '../components/access-panel';
+import { ActivityPanel } from '../components/activity-panel';
 import { BuildLog } from '../components/build-log';
 import { ConfigSummary } from '../components/config-summary';
 import { ErrorMessage } from '../components/error-message';
@@ -11,9 +12,17 @@ import { phaseOf } from '../components/phase-badge';
 import { PhaseSteps } from '../components/phase-steps';
 import { TaskList } from '../components/task-list';
 import { usePoll, useWorkspaceStream } from '../live';
-import { openWorkspace } from '../open-workspace';
+import { openInIde } from '../open-workspace';
 import { Link, useTitle } from '../router';
 import { useAction } from '../use-action';
+import { useLoaded } from '../use-loaded';
+
+export const IDE_NAMES: Record<IdeChoice, string> = {
+  code: 'VS Code',
+  terminal: 'the terminal',
+  'vscode-desktop': 'VS Code Desktop',
+  jetbrains: 'JetBrains Gateway',
+};
 
 export function StartPage({ workspaceId }: { workspaceId: string }) {
   const [workspace, setWorkspace] = useState<WorkspaceDto | null>(null);
@@ -43,16 +52,26 @@ export function StartPage({ workspaceId }: { workspaceId: string }) {
 
   const instance = workspace?.instance ?? null;
   const phase = workspace ? phaseOf(workspace) : undefined;
-  const open = useCallback((w: WorkspaceDto) => action.run(() => openWorkspace(w)), [action.run]);
+  const { data: preferences, error: preferencesError } = useLoaded(api.getPreferences);
+  // until the preference is known the page does not open anything; without one, VS Code
+  const ide: IdeChoice | undefined = preferences
+    ? (preferences.preferences.ide ?? preferences.defaults.ide)
+    : preferencesError
+      ? 'code'
+      : undefined;
+  const open = useCallback(
+    (w: WorkspaceDto) => action.run(() => openInIde(w, ide ?? 'code')),
+    [action.run, ide],
+  );
   if (instance && phase && phaseRank(phase) < phaseRank('running')) watched.current = instance.id;
   // Open automatically once per instance when a start watched here reaches "running"; a page opened
   // on a running workspace stays, to show its tasks (the "Open workspace" button opens it).
   useEffect(() => {
-    if (!workspace || !instance || phase !== 'running' || opened.current === instance.id) return;
+    if (!workspace || !instance || phase !== 'running' || opened.current === instance.id || !ide) return;
     if (watched.current !== instance.id) return;
     opened.current = instance.id;
     void open(workspace);
-  }, [workspace, instance, phase, open]);
+  }, [workspace, instance, phase, open, ide]);
 
   const start = () => action.run(async () => setWorkspace(await api.startWorkspace(workspaceId)));
 
@@ -99,7 +118,7 @@ export function StartPage({ workspaceId }: { workspaceId: string }) {
                 onClick={() => open(workspace)}
                 data-testid="open-workspace"
               >
-                {action.busy ? 'Opening…' : 'Open workspace'}
+                {action.busy ? 'Opening…' : `Open in ${IDE_NAMES[ide ?? 'code']}`}
               </button>
             )}
             {phase === 'stopped' && !instance?.failed && (
@@ -114,6 +133,7 @@ export function StartPage({ workspaceId }: { workspaceId: string }) {
             )}
             <Link href="/">All workspaces</Link>
           </div>
+          {phase === 'running' && <ActivityPanel workspace={workspace} onChanged={() => void reload()} />}
           <AccessPanel workspace={workspace} onChanged={setWorkspace} />
           <TaskList workspaceId={workspaceId} phase={phase} />
         </>
