@@ -63,7 +63,9 @@ function installGp(logger: Logger): void {
   const bundle = join(dirname(process.argv[1] ?? '/.supervisor/supervisor.cjs'), 'gp.cjs');
   try {
     mkdirSync('/usr/local/bin', { recursive: true });
-    writeFileSync('/usr/local/bin/gp', `#!/bin/sh\nexec '${process.execPath}' '${bundle}' "$@"\n`, { mode: 0o755 });
+    writeFileSync('/usr/local/bin/gp', `#!/bin/sh\nexec '${process.execPath}' '${bundle}' "$@"\n`, {
+      mode: 0o755,
+    });
   } catch (e) {
     logger.warn({ error: String(e) }, 'gp could not be installed in /usr/local/bin');
   }
