@@ -27,6 +27,9 @@ engine_answers() {
   return 1
 }
 PKGS=(git curl zstd tar debootstrap libnss-myhostname)
+# code-server's native modules are built on install (atelier up installs the IDE on first start):
+# a C++ compiler, make, python3 for node-gyp, and gssapi.h for `kerberos`.
+PKGS+=(g++ make python3 libkrb5-dev)
 engine_answers || PKGS+=(podman crun catatonit uidmap slirp4netns)
 if [ "$MODE" = test ]; then
   PKGS+=(podman crun catatonit uidmap slirp4netns mariadb-server chromium openssh-client tmux busybox-static
@@ -140,5 +143,12 @@ fi
 # 6. Build the parts that run outside Node's module loader: supervisor bundle, dashboard.
 step "build supervisor and dashboard"
 npm run --silent build
+
+# 7. Tests: VS Code for the browser (code-server + Node 24) in .cache/ide, which the IDE tests run.
+# About 2 minutes the first time; afterwards the installer finds it and prints nothing.
+if [ "$MODE" = test ]; then
+  step "VS Code for the browser (.cache/ide)"
+  node --import tsx packages/ide/bin/install.ts --dir .cache/ide --quiet
+fi
 
 step "ready"

@@ -25,6 +25,11 @@ export interface AtelierOptions {
   name: string;
   /** YAML appended under `workspace.timeouts:` and similar; plain YAML text */
   extraConfig?: string;
+  /**
+   * the default IDE: `terminal` (the terminal page, most tests) or `code` (VS Code, installed once
+   * by setup.sh into .cache/ide and shared by every test process)
+   */
+  ide?: 'terminal' | 'code';
 }
 
 export class AtelierProcess {
@@ -60,6 +65,7 @@ export class AtelierProcess {
         `dataDir: ${a.dataDir}`,
         'log: { level: debug }',
         `ssh: { port: ${a.sshPort} }`,
+        `ide: { default: ${opts.ide ?? 'terminal'}, installDir: ${join(ROOT, '.cache', 'ide')} }`,
         'workspace:',
         '  runtime:',
         '    docker:',
@@ -183,6 +189,13 @@ export class AtelierProcess {
     const filter = `label=io.atelier.installation=${id}`;
     const { stdout } = await run('podman', ['ps', '-aq', '--filter', filter]);
     const ids = stdout.split('\n').filter(Boolean);
+    // the workspaces' own logs (supervisor, code-server) beside the process's, for a failed run
+    const logs: string[] = [];
+    for (const container of ids) {
+      const out = await run('podman', ['logs', container]).catch(() => ({ stdout: '', stderr: '' }));
+      logs.push(`== container ${container}\n${out.stdout}${out.stderr}`);
+    }
+    if (logs.length) writeFileSync(this.logFile.replace(/\.log$/, '-workspaces.log'), logs.join('\n'));
     if (ids.length) await run('podman', ['rm', '-f', ...ids]);
     const vols = (await run('podman', ['volume', 'ls', '-q', '--filter', filter])).stdout
       .split('\n')

@@ -29,6 +29,21 @@ await Promise.all([
     logLevel: 'error',
   }),
   build({
+    entryPoints: [join(here, 'src/gp/main.ts')],
+    outfile: join(dist, 'gp.cjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow; its ESM build bundles
+    mainFields: ['module', 'main'],
+    external: ['bufferutil', 'utf-8-validate'],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'error',
+  }),
+  build({
     entryPoints: [join(here, 'frontend/terminal.ts')],
     outfile: join(dist, 'frontend/terminal.js'),
     bundle: true,

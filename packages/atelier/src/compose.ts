@@ -1,6 +1,6 @@
 // The composition root: builds every component of one process from the config and wires them.
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsObjectStorage } from '@atelier/content';
 import {
@@ -21,6 +21,7 @@ import { connectEngine, DockerRuntime, LocalWorkspaceManager } from '@atelier/ws
 import type { Logger } from 'pino';
 import { dashboardDir } from './assets.js';
 import { edgeBindings } from './edge.js';
+import { type BrowserIde, browserIde } from './ide.js';
 import type { LoadedConfig } from './load-config.js';
 import { prepareTls } from './tls.js';
 
@@ -36,6 +37,8 @@ export interface Running {
   repos: Repositories;
   /** where the SSH gateway listens; undefined when it is off */
   sshPort: number | undefined;
+  /** VS Code for the browser, installed in the background on the first start */
+  ide: BrowserIde;
   close(): Promise<void>;
 }
 
@@ -92,6 +95,7 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
     timeoutMs: config.imageBuilder.timeout,
     logger: logger.child({ component: 'image-builder' }),
   });
+  const ide = browserIde(config, loaded.dataDir, logger.child({ component: 'ide' }));
   const manager = new LocalWorkspaceManager({
     repos,
     runtime,
@@ -101,6 +105,8 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
     config,
     urls,
     logger: logger.child({ component: 'ws-manager' }),
+    ide: ide.paths,
+    ...(tls.caCertPath ? { workspaceCaPem: await readFile(tls.caCertPath, 'utf8') } : {}),
   });
   const server = createServer({
     config,
@@ -152,6 +158,7 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
     manager,
     repos,
     sshPort: sshGateway?.port,
+    ide,
     async close() {
       await sshGateway?.close();
       await stopTls();

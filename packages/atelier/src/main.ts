@@ -2,6 +2,7 @@
 import { AppError, exitCodeOf, isAppError } from '@atelier/protocol';
 import { runAdmin } from './commands/admin.js';
 import { runConfig } from './commands/config.js';
+import { ideCommand } from './commands/ide.js';
 import { runSshConfig } from './commands/ssh-config.js';
 import { runUp } from './commands/up.js';
 import { runWorkspace } from './commands/workspace.js';
@@ -15,6 +16,7 @@ export const USAGE = `usage: atelier <command> [options]
   admin token create --user N [--name NAME]                        print a new access token for N
   workspace list | create URL [--ref REF] | start ID | stop ID | delete ID   [--wait] [--json]
   ssh-config [ID...]                                               ~/.ssh/config blocks for your workspaces
+  ide install [--dir DIR] [--json]                                 install VS Code for the browser once (default DIR: <data dir>/ide)
       (these two talk to the API: --url URL or ATELIER_URL, --token T or ATELIER_TOKEN)
 `;
 
@@ -32,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
     case 'workspace':
     case 'ws':
       return runWorkspace(rest);
+    case 'ide':
+      return ideCommand(rest);
     case 'ssh-config':
       return runSshConfig(rest);
     case undefined:

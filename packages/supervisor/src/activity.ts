@@ -35,6 +35,8 @@ export class Activity {
   /** The user did something (source says where); `closed`: the IDE's last tab went away. */
   beat(source: ActivitySource, closed = false): void {
     if (this.stopped) return;
+    // a window that goes says "closed", but another may still be open: the connections decide
+    if (closed && this.browserConnections > 0) closed = false;
     this.lastActivityAt = new Date();
     const beat = { source, closed };
     const changed = !this.lastSent || this.lastSent.closed !== closed || this.lastSent.source !== source;

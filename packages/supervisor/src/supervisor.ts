@@ -133,6 +133,8 @@ export async function startSupervisor(
           extensions: config.ide.extensions,
           repoRoot: checkout,
           ...(config.ide.openVsxUrl ? { openVsxUrl: config.ide.openVsxUrl } : {}),
+          // the installation's workspace and port hosts: https://*.ws.<domain>
+          trustedOrigins: [new URL(config.workspaceUrl).origin.replace(/\/\/[^.]+\./, '//*.')],
           logger,
         })
       : undefined;

@@ -3,7 +3,13 @@ export type { ManagerDeps } from './context.js';
 export { LocalWorkspaceManager } from './manager.js';
 export { connectEngine, type EngineAddress } from './runtimes/docker/connect.js';
 export { DockerRuntime, LABELS, refFor } from './runtimes/docker/runtime.js';
-export type { RuntimeRef, WorkspaceRuntime, WorkspaceSpec } from './runtimes/types.js';
+export {
+  IDE_MOUNTS,
+  type IdeHostPaths,
+  type RuntimeRef,
+  type WorkspaceRuntime,
+  type WorkspaceSpec,
+} from './runtimes/types.js';
 export { SupervisorClient } from './supervisor-client.js';
 export {
   activityOf,

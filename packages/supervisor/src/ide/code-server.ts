@@ -24,6 +24,8 @@ export interface CodeServerOptions {
   extensions: readonly string[];
   repoRoot: string;
   openVsxUrl?: string;
+  /** origins VS Code opens without asking (the workspace's port URLs: https://*.ws.<domain>) */
+  trustedOrigins: readonly string[];
   logger: Logger;
 }
 
@@ -49,6 +51,7 @@ export class CodeServer {
   async start(): Promise<void> {
     const started = Date.now();
     mkdirSync(join(this.opts.dataDir, 'extensions'), { recursive: true });
+    writeDefaultSettings(join(this.opts.dataDir, 'data', 'User'));
     await this.installBuiltins();
     await this.installConfigured();
     if (this.stopped) return;
@@ -191,6 +194,9 @@ export class CodeServer {
       '--disable-workspace-trust',
       '--disable-getting-started-override',
       '--ignore-last-opened',
+      ...(this.opts.trustedOrigins.length > 0
+        ? ['--link-protection-trusted-domains', this.opts.trustedOrigins.join(',')]
+        : []),
       this.opts.open,
     ];
     const child = spawn(this.opts.node, args, {
@@ -240,6 +246,27 @@ export class CodeServer {
     }
     if (!this.stopped) this.error = 'code-server did not answer within 2 minutes';
   }
+}
+
+/**
+ * The user's settings on a first start: straight to the code (no welcome page, no AI chat, no
+ * telemetry); later starts keep whatever the user changed (the file is in /workspace, backed up).
+ */
+function writeDefaultSettings(dir: string): void {
+  const file = join(dir, 'settings.json');
+  if (existsSync(file)) return;
+  mkdirSync(dir, { recursive: true });
+  const settings = {
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'chat.disableAIFeatures': true,
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false,
+    // Atelier's Ports view lists the ports; VS Code's own forwarding would announce them twice
+    'remote.autoForwardPorts': false,
+    'update.mode': 'none',
+  };
+  writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 function healthy(host: string, port: number): Promise<boolean> {
