@@ -24,6 +24,7 @@ import { edgeBindings } from './edge.js';
 import { type BrowserIde, browserIde } from './ide.js';
 import type { LoadedConfig } from './load-config.js';
 import { prepareTls } from './tls.js';
+import { withWorkspaceNetwork } from './workspace-network.js';
 
 export interface Running {
   urls: PublicUrls;
@@ -56,7 +57,12 @@ export async function openData(
 }
 
 export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promise<Running> {
-  const { config } = loaded;
+  const engine = connectEngine(loaded.config.workspace.runtime.docker.socket);
+  const config = await withWorkspaceNetwork(
+    loaded.config,
+    engine.docker,
+    logger.child({ component: 'runtime' }),
+  );
   const { handle, repos, secrets } = await openData(loaded);
   // before anything else starts: a certificate problem should stop the start, not a later request
   const tls = await prepareTls(config, loaded.dataDir, logger.child({ component: 'tls' }));
@@ -76,7 +82,6 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
   await repos.settings.setIfAbsent('installation_id', randomUUID().slice(0, 8));
   const installationId = (await repos.settings.get('installation_id')) as string;
   const storage = new FsObjectStorage(loaded.storagePath);
-  const engine = connectEngine(config.workspace.runtime.docker.socket);
   const runtime = new DockerRuntime({
     engine,
     installationId,
