@@ -1,5 +1,6 @@
 // Public surface of @atelier/ws-manager.
 export type { ManagerDeps } from './context.js';
+export { workspaceToken } from './lifecycle/workspace-access.js';
 export { LocalWorkspaceManager } from './manager.js';
 export { connectEngine, type EngineAddress } from './runtimes/docker/connect.js';
 export { DockerRuntime, LABELS, refFor } from './runtimes/docker/runtime.js';
