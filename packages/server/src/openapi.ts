@@ -17,12 +17,18 @@ import {
   setupRequestSchema,
   setupStatusSchema,
   setWorkspaceSharingRequestSchema,
+  setWorkspaceTimeoutRequestSchema,
   sshKeySchema,
   userEnvVarSchema,
+  userPreferencesResponseSchema,
+  userPreferencesSchema,
   userSchema,
   WORKSPACE_ID_PATTERN,
+  workspaceHeartbeatRequestSchema,
+  workspacePortsSchema,
   workspaceSchema,
   workspaceTasksSchema,
+  workspaceTimeoutSchema,
 } from '@atelier/protocol';
 import { z } from 'zod';
 
@@ -53,6 +59,12 @@ const OUTPUT_SCHEMAS = {
   WorkspaceTasks: workspaceTasksSchema,
   CreateWorkspaceResponse: createWorkspaceResponseSchema,
   OwnerTokenResponse: ownerTokenResponseSchema,
+  WorkspaceTimeout: workspaceTimeoutSchema,
+  WorkspacePorts: workspacePortsSchema,
+  UserPreferencesResponse: userPreferencesResponseSchema,
+  WorkspaceEnvVars: z.object({
+    variables: z.array(z.object({ name: z.string(), value: z.string(), repositoryPattern: z.string() })),
+  }),
 } as const;
 /** Request bodies are described as clients write them: fields with defaults are optional. */
 const INPUT_SCHEMAS = {
@@ -64,6 +76,9 @@ const INPUT_SCHEMAS = {
   SetPortVisibilityRequest: setPortVisibilityRequestSchema,
   SetWorkspaceSharingRequest: setWorkspaceSharingRequestSchema,
   AddSshKeyRequest: addSshKeyRequestSchema,
+  WorkspaceHeartbeatRequest: workspaceHeartbeatRequestSchema,
+  SetWorkspaceTimeoutRequest: setWorkspaceTimeoutRequestSchema,
+  UserPreferences: userPreferencesSchema,
 } as const;
 type SchemaName = keyof typeof OUTPUT_SCHEMAS | keyof typeof INPUT_SCHEMAS;
 
@@ -267,6 +282,51 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
         'Share the workspace with anyone who has its URL (IDE and every port), or make it the owner’s only again',
       body: 'SetWorkspaceSharingRequest',
       ok: { status: 200, description: 'the workspace', schema: ref('Workspace') },
+    },
+  },
+  '/api/v1/workspaces/{id}/heartbeat': {
+    post: {
+      summary:
+        'The user is active in the workspace (the supervisor relays the IDE, the terminal page and gp; `closed`: the IDE’s last tab went away)',
+      body: 'WorkspaceHeartbeatRequest',
+      ok: { status: 204, description: 'recorded' },
+      errors: { 409: 'the instance is not running' },
+    },
+  },
+  '/api/v1/workspaces/{id}/timeout': {
+    get: {
+      summary: 'The inactivity time-out in force, where it comes from, and the limits',
+      ok: { status: 200, description: 'the time-out', schema: ref('WorkspaceTimeout') },
+    },
+    put: {
+      summary:
+        'Sets the workspace’s own inactivity time-out (gp timeout set; at most workspace.timeouts.userMax)',
+      body: 'SetWorkspaceTimeoutRequest',
+      ok: { status: 200, description: 'the time-out now', schema: ref('WorkspaceTimeout') },
+      errors: { 403: 'the administrator does not let users change time-outs' },
+    },
+  },
+  '/api/v1/workspaces/{id}/ports': {
+    get: {
+      summary: 'The workspace’s ports: configured, served and owner-set, with URL, visibility and state',
+      ok: { status: 200, description: 'the ports', schema: ref('WorkspacePorts') },
+    },
+  },
+  '/api/v1/workspaces/{id}/env-vars': {
+    get: {
+      summary: 'The owner’s variables that apply to this workspace, with their values (gp env)',
+      ok: { status: 200, description: 'the variables', schema: ref('WorkspaceEnvVars') },
+    },
+  },
+  '/api/v1/user/preferences': {
+    get: {
+      summary: 'The user’s preferences (IDE, default time-out) and the installation’s defaults',
+      ok: { status: 200, description: 'the preferences', schema: ref('UserPreferencesResponse') },
+    },
+    put: {
+      summary: 'Sets the user’s preferences; absent keys fall back to the defaults',
+      body: 'UserPreferences',
+      ok: { status: 200, description: 'the preferences now', schema: ref('UserPreferencesResponse') },
     },
   },
   '/api/v1/workspaces/{id}/owner-token': {

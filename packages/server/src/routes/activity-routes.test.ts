@@ -184,3 +184,25 @@ describe('workspace token, heartbeats and time-outs', () => {
     ]);
   });
 });
+
+test('the OpenAPI document describes the heartbeat, time-out, ports, env-vars and preferences routes', async () => {
+  const t = await startTestServer();
+  try {
+    const doc = (
+      await t
+        .browser()
+        .call<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/v1/openapi.json')
+    ).body;
+    for (const [path, methods] of [
+      ['/api/v1/workspaces/{id}/heartbeat', ['post']],
+      ['/api/v1/workspaces/{id}/timeout', ['get', 'put']],
+      ['/api/v1/workspaces/{id}/ports', ['get']],
+      ['/api/v1/workspaces/{id}/env-vars', ['get']],
+      ['/api/v1/user/preferences', ['get', 'put']],
+    ] as const) {
+      for (const method of methods) assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
+    }
+  } finally {
+    await t.close();
+  }
+});
