@@ -3,14 +3,17 @@
 // reaches the same shell), a saved edit lands in /workspace, the Ports view lists the task's port
 // and "Open in Browser" loads it. Then gp, run in the workspace over SSH exec, command by command.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AtelierProcess } from './harness/atelier.js';
 import { launchBrowser, screenshot, signedInPage } from './harness/browser.js';
 import { createRepo, type GitServer, startGitServer } from './harness/git-server.js';
 import { api, request, waitForPhase } from './harness/http.js';
-import { QUIET_SSH_OPTIONS } from './harness/openssh.js';
+import { openssh, type SshRun } from './harness/openssh.js';
 
 interface Ws {
   id: string;
@@ -27,10 +30,48 @@ let page: Page;
 let ws: Ws;
 let ownerToken: string;
 
+/**
+ * A small extension as a .vsix (a zip: the manifest and extension/), made with Python's zipfile:
+ * activated, it writes /tmp/e2e-hello-activated, so the test sees that VS Code loaded it.
+ */
+function helloVsix(): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'atelier-vsix-'));
+  const manifest = {
+    name: 'hello',
+    publisher: 'e2e',
+    version: '1.0.0',
+    engines: { vscode: '^1.80.0' },
+    main: './extension.js',
+    activationEvents: ['onStartupFinished'],
+  };
+  const files = {
+    'extension.vsixmanifest': `<?xml version="1.0" encoding="utf-8"?><PackageManifest Version="2.0.0" xmlns="http://schemas.microsoft.com/developer/vsx-schema/2011"><Metadata><Identity Language="en-US" Id="hello" Version="1.0.0" Publisher="e2e" /><DisplayName>hello</DisplayName></Metadata><Installation><InstallationTarget Id="Microsoft.VisualStudio.Code"/></Installation><Dependencies/><Assets><Asset Type="Microsoft.VisualStudio.Code.Manifest" Path="extension/package.json" Addressable="true" /></Assets></PackageManifest>`,
+    'extension/package.json': JSON.stringify(manifest),
+    'extension/extension.js':
+      "exports.activate = () => require('fs').writeFileSync('/tmp/e2e-hello-activated', 'yes');\n",
+  };
+  const script = [
+    'import json, sys, zipfile',
+    'files = json.loads(sys.argv[2])',
+    "with zipfile.ZipFile(sys.argv[1], 'w') as z:",
+    '    for name, text in files.items(): z.writestr(name, text)',
+  ].join('\n');
+  const out = join(dir, 'hello.vsix');
+  execFileSync('python3', ['-c', script, out, JSON.stringify(files)]);
+  const bytes = readFileSync(out);
+  rmSync(dir, { recursive: true, force: true });
+  return bytes;
+}
+
 before(async () => {
   git = await startGitServer();
   createRepo(git.root, 'ide', {
+    'tools/hello.vsix': helloVsix(),
     '.gitpod.yml': [
+      'vscode:',
+      '  extensions:',
+      '    - tools/hello.vsix',
+      '    - nobody.unreachable-extension',
       'ports:',
       '  - port: 3000',
       '    name: web',
@@ -53,41 +94,12 @@ after(async () => {
   await git?.close();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = SshRun;
 
 /** Runs a command in the workspace over the SSH gateway (exec, no pty), as the workspace user. */
 function exec(command: string): Promise<Run> {
-  const args = [
-    ...QUIET_SSH_OPTIONS,
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'PubkeyAuthentication=no',
-    '-p',
-    String(atelier.sshPort),
-    `${ws.id}#${ownerToken}@127.0.0.1`,
-    command,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn('ssh', args, {
-      env: { ...process.env, SSH_AUTH_SOCK: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  const args = ['-o', 'PubkeyAuthentication=no', `${ws.id}#${ownerToken}@127.0.0.1`, command];
+  return openssh('ssh', args, { port: atelier.sshPort, workDir: tmpdir() });
 }
 
 async function gp(args: string, expectCode = 0): Promise<Run> {
@@ -150,6 +162,13 @@ test('VS Code: workbench, explorer, the task terminal, save, Ports view and open
   }, 'the text typed into VS Code reaches the task terminal of the supervisor');
   const starts = await exec('wc -l < /tmp/task-starts');
   assert.equal(starts.stdout.trim(), '1', 'the task ran once');
+
+  // the repository's .vsix is installed and runs; the id no gallery serves is named in VS Code
+  assert.equal((await exec('cat /tmp/e2e-hello-activated')).stdout, 'yes');
+  await page
+    .getByText(/could not install 1 extension: nobody\.unreachable-extension/)
+    .first()
+    .waitFor({ timeout: 30_000 });
 
   // edit README.md and save: the file in /workspace changes
   await explorer.getByText('README.md').click();

@@ -14,7 +14,7 @@ import { AtelierProcess, freePort } from './harness/atelier.js';
 import { launchBrowser, screenshot, signedInPage } from './harness/browser.js';
 import { createRepo, type GitServer, startGitServer } from './harness/git-server.js';
 import { api, request, waitForPhase } from './harness/http.js';
-import { QUIET_SSH_OPTIONS } from './harness/openssh.js';
+import { QUIET_SSH_OPTIONS, openssh as runOpenSsh, type SshRun } from './harness/openssh.js';
 
 interface Ws {
   id: string;
@@ -47,58 +47,16 @@ function keygen(name: string): Promise<string> {
   );
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = SshRun;
 
-/**
- * Runs an OpenSSH tool without a terminal or an agent, with this test's options; with `password`,
- * it is typed by an SSH_ASKPASS script (BatchMode would forbid asking).
- */
-function openssh(tool: 'ssh' | 'scp' | 'sftp', args: string[], input = '', password?: string): Promise<Run> {
-  const port = tool === 'ssh' ? ['-p', String(atelier.sshPort)] : ['-P', String(atelier.sshPort)];
-  const common = [
-    ...QUIET_SSH_OPTIONS,
-    '-o',
-    `BatchMode=${password === undefined ? 'yes' : 'no'}`,
-    '-o',
-    'ConnectTimeout=20',
-    ...port,
-  ];
-  const askpass = join(dir, 'askpass.sh');
-  if (password !== undefined) {
-    writeFileSync(join(dir, 'password'), password);
-    writeFileSync(askpass, `#!/bin/sh\ncat '${join(dir, 'password')}'\n`, { mode: 0o700 });
-  }
-  return new Promise((resolve, reject) => {
-    // setsid: no controlling terminal, so ssh asks SSH_ASKPASS
-    const [file, argv] =
-      password === undefined ? [tool, [...common, ...args]] : ['setsid', ['-w', tool, ...common, ...args]];
-    const child = spawn(file, argv, {
-      env: {
-        ...process.env,
-        SSH_AUTH_SOCK: '',
-        ...(password === undefined
-          ? {}
-          : { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' }),
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
+/** An OpenSSH tool against this test's gateway (with `password`, typed by SSH_ASKPASS). */
+const openssh = (tool: 'ssh' | 'scp' | 'sftp', args: string[], input = '', password?: string): Promise<Run> =>
+  runOpenSsh(tool, args, {
+    port: atelier.sshPort,
+    workDir: dir,
+    input,
+    ...(password === undefined ? {} : { password }),
   });
-}
 
 const withKey = (who: Person) => ['-i', who.key, '-o', 'PasswordAuthentication=no'];
 const noKey = ['-o', 'PubkeyAuthentication=no', '-o', 'PasswordAuthentication=no'];

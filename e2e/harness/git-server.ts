@@ -64,7 +64,7 @@ export async function startGitServer(root = mkdtempSync(join(tmpdir(), 'atelier-
 export function createRepo(
   root: string,
   name: string,
-  files: Record<string, string>,
+  files: Record<string, string | Uint8Array>,
   branches: Record<string, Record<string, string>> = {},
 ): string {
   const work = mkdtempSync(join(tmpdir(), 'atelier-repo-'));
@@ -74,7 +74,7 @@ export function createRepo(
       stdio: 'pipe',
     });
   git('init', '-q', '-b', 'main');
-  const write = (content: Record<string, string>) => {
+  const write = (content: Record<string, string | Uint8Array>) => {
     for (const [path, text] of Object.entries(content)) {
       mkdirSync(dirname(join(work, path)), { recursive: true });
       writeFileSync(join(work, path), text);
