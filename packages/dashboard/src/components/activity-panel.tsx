@@ -1,6 +1,6 @@
 // For a running workspace: when it stops if nothing happens, by which rule, and what kept it alive
 // (the last activity and where it came from); the owner may give it a longer time-out.
-import type { WorkspaceActivity, WorkspaceDto } from '@atelier/protocol';
+import { formatDuration, type WorkspaceActivity, type WorkspaceDto } from '@atelier/protocol';
 import { useEffect, useState } from 'react';
 import { api } from '../api';
 import { useAction } from '../use-action';
