@@ -22,8 +22,12 @@ after(async () => {
 
 const TABLES = [
   'access_tokens',
+  'auth_providers',
   'backups',
+  'identities',
   'instance_logs',
+  'oauth_flows',
+  'scm_tokens',
   'sessions',
   'system_settings',
   'user_env_vars',
@@ -107,6 +111,7 @@ for (const target of fixture.targets) {
           '0003_ports_env_logs',
           '0004_ssh_keys_sharing',
           '0005_ide_activity',
+          '0006_identities',
         ]);
         assert.deepEqual(await migrateToLatest(handle.db), []);
         const tables = (await handle.db.introspection.getTables()).map((t) => t.name).sort();
@@ -142,6 +147,7 @@ for (const target of fixture.targets) {
           '0003_ports_env_logs',
           '0004_ssh_keys_sharing',
           '0005_ide_activity',
+          '0006_identities',
         ]);
         assert.deepEqual(await migrateToLatest(first.db), []);
       } finally {

@@ -4,6 +4,7 @@ export type { DialectName } from './dialect.js';
 export { MIGRATIONS, migrateToLatest } from './migrations/migrate.js';
 export { AccessTokenRepository } from './repositories/access-tokens.js';
 export { BackupRepository, type NewBackup } from './repositories/backups.js';
+export { IdentityRepository, ScmTokenRepository } from './repositories/identities.js';
 export { InstanceLogRepository } from './repositories/instance-logs.js';
 export {
   type InstancePatch,
@@ -11,6 +12,7 @@ export {
   type NewInstance,
   type TransitionPatch,
 } from './repositories/instances.js';
+export { OauthFlowRepository } from './repositories/oauth-flows.js';
 export { Repositories } from './repositories/repositories.js';
 export { SessionRepository } from './repositories/sessions.js';
 export { SettingsRepository } from './repositories/settings.js';
@@ -21,13 +23,17 @@ export { WorkspacePortRepository } from './repositories/workspace-ports.js';
 export { type NewWorkspace, WorkspaceRepository } from './repositories/workspaces.js';
 export type {
   AccessToken,
+  AuthProviderRow,
   Backup,
   ContentSourceKind,
   Database,
   DesiredPhase,
+  Identity,
   Instance,
   InstanceLogChunk,
   IsoTime,
+  OauthFlow,
+  ScmTokenRow,
   Session,
   User,
   UserEnvVar,

@@ -135,6 +135,56 @@ export interface UserSshKeysTable {
   lastUsedAt: IsoTime | null;
 }
 
+/** An SCM or OIDC provider an administrator added (the config file's are not stored). */
+export interface AuthProvidersTable {
+  id: string;
+  host: string;
+  /** github, gitlab, bitbucket, bitbucket-server, azure-devops, oidc */
+  type: string;
+  clientId: string;
+  clientSecretSealed: string;
+  issuer: string | null;
+  createdBy: UserId | null;
+  createdAt: IsoTime;
+  updatedAt: IsoTime;
+}
+
+/** A user's account at a provider; a user may have several. */
+export interface IdentitiesTable {
+  providerId: string;
+  /** the provider's stable id of the account */
+  subject: string;
+  userId: UserId;
+  login: string;
+  email: string | null;
+  createdAt: IsoTime;
+  lastSigninAt: IsoTime;
+}
+
+/** The SCM token of an identity, sealed (JSON: accessToken, refreshToken?, scopes, expiresAt?). */
+export interface ScmTokensTable {
+  providerId: string;
+  subject: string;
+  tokenSealed: string;
+  /** space-separated, as granted */
+  scopes: string;
+  expiresAt: IsoTime | null;
+  updatedAt: IsoTime;
+}
+
+/** An OAuth sign-in in progress: found by its state's hash, used once, expires. */
+export interface OauthFlowsTable {
+  stateHash: string;
+  providerId: string;
+  codeVerifierSealed: string;
+  returnTo: string;
+  userId: UserId | null;
+  scopes: string;
+  createdAt: IsoTime;
+  expiresAt: IsoTime;
+  usedAt: IsoTime | null;
+}
+
 export interface SystemSettingsTable {
   name: string;
   value: string;
@@ -153,6 +203,10 @@ export interface Database {
   userEnvVars: UserEnvVarsTable;
   instanceLogs: InstanceLogsTable;
   userSshKeys: UserSshKeysTable;
+  authProviders: AuthProvidersTable;
+  identities: IdentitiesTable;
+  scmTokens: ScmTokensTable;
+  oauthFlows: OauthFlowsTable;
 }
 
 export type DesiredPhase = 'running' | 'stopped';
@@ -177,6 +231,10 @@ export type WorkspacePort = WorkspacePortsTable;
 export type UserEnvVar = UserEnvVarsTable;
 export type UserSshKey = UserSshKeysTable;
 export type InstanceLogChunk = InstanceLogsTable;
+export type AuthProviderRow = AuthProvidersTable;
+export type Identity = IdentitiesTable;
+export type ScmTokenRow = ScmTokensTable;
+export type OauthFlow = OauthFlowsTable;
 
 /** An instance row with its JSON columns parsed. */
 export type Instance = Omit<WorkspaceInstancesTable, 'phaseTimes' | 'runtime'> & {

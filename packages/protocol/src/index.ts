@@ -1,6 +1,7 @@
 // Public surface of @atelier/protocol.
 export * from './api.js';
 export * from './config.js';
+export * from './context/index.js';
 export * from './context-url.js';
 export * from './env.js';
 export * from './errors.js';

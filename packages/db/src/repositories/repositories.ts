@@ -1,10 +1,13 @@
 // All repositories over one database and one clock, as the composition root hands them out.
+
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { AccessTokenRepository } from './access-tokens.js';
 import { BackupRepository } from './backups.js';
+import { IdentityRepository, ScmTokenRepository } from './identities.js';
 import { InstanceLogRepository } from './instance-logs.js';
 import { InstanceRepository } from './instances.js';
+import { OauthFlowRepository } from './oauth-flows.js';
 import { SessionRepository } from './sessions.js';
 import { SettingsRepository } from './settings.js';
 import { UserEnvVarRepository } from './user-env-vars.js';
@@ -25,6 +28,9 @@ export class Repositories {
   readonly ports: WorkspacePortRepository;
   readonly envVars: UserEnvVarRepository;
   readonly sshKeys: UserSshKeyRepository;
+  readonly identities: IdentityRepository;
+  readonly scmTokens: ScmTokenRepository;
+  readonly oauthFlows: OauthFlowRepository;
 
   constructor(db: Kysely<Database>, clock: () => Date = () => new Date()) {
     this.users = new UserRepository(db, clock);
@@ -38,5 +44,8 @@ export class Repositories {
     this.ports = new WorkspacePortRepository(db, clock);
     this.envVars = new UserEnvVarRepository(db, clock);
     this.sshKeys = new UserSshKeyRepository(db, clock);
+    this.identities = new IdentityRepository(db, clock);
+    this.scmTokens = new ScmTokenRepository(db, clock);
+    this.oauthFlows = new OauthFlowRepository(db, clock);
   }
 }
