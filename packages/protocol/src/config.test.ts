@@ -53,6 +53,90 @@ describe('config', () => {
     assert.equal(c.workspace.defaultImage, 'img:1');
   });
 
+  test('time-outs and the IDE have Gitpod’s defaults', () => {
+    const c = validateConfig({});
+    assert.equal(c.workspace.timeouts.afterClose, 2 * 60_000);
+    assert.equal(c.workspace.timeouts.userMax, 24 * 3_600_000);
+    assert.equal(c.workspace.timeouts.allowUserTimeouts, true);
+    assert.deepEqual(c.ide, { default: 'code', codeServerVersion: '4.139.1' });
+    assert.equal(
+      validateConfig({ workspace: { timeouts: { afterClose: 0 } } }).workspace.timeouts.afterClose,
+      0,
+    );
+  });
+
+  test('auth providers in the installer’s shape: defaults, and each mistake named', () => {
+    const ok = validateConfig({
+      authProviders: [
+        {
+          id: 'Public-GitHub',
+          host: 'github.com',
+          type: 'GitHub',
+          oauth: { clientId: 'c', clientSecret: 's' },
+        },
+        {
+          id: 'fake',
+          host: '127.0.0.1:9999',
+          type: 'GitLab',
+          scheme: 'http',
+          oauth: { clientId: 'c', clientSecret: 's' },
+        },
+      ],
+      blockNewUsers: { enabled: true, passlist: ['example.com'] },
+    });
+    assert.equal(ok.authProviders[0]?.scheme, 'https');
+    assert.equal(ok.auth.localAccounts, true);
+    assert.deepEqual(ok.blockNewUsers, { enabled: true, passlist: ['example.com'] });
+    const problems = (input: unknown) => {
+      try {
+        validateConfig(input as never);
+        return [];
+      } catch (e) {
+        return (e as { details?: string[] }).details ?? [];
+      }
+    };
+    const oauth = { clientId: 'c', clientSecret: 's' };
+    assert.deepEqual(
+      problems({
+        authProviders: [
+          { id: 'a', host: 'git.example.com', type: 'GitLab', scheme: 'http', oauth },
+          { id: 'a', host: 'sso.example.com', type: 'OIDC', oauth },
+          { id: 'b', host: 'Git Hub', type: 'GitHub', oauth },
+          { id: 'c', host: 'x.example.com', type: 'Gitea', oauth },
+        ],
+      }),
+      [
+        'authProviders.0.scheme: http is only for a provider on this machine’s loopback (git.example.com is not): use https'.replace(
+          '’',
+          "'",
+        ),
+        'authProviders.1.oauth.issuer: an OIDC provider needs oauth.issuer',
+        'authProviders.2.host: must be a lower-case host name with an optional :port and /path, such as gitlab.example.com',
+        'authProviders.3.type: Invalid option: expected one of "GitHub"|"GitLab"|"Bitbucket"|"BitbucketServer"|"AzureDevOps"|"OIDC"',
+      ],
+    );
+  });
+
+  test('two providers with one id or one host are refused', () => {
+    const oauth = { clientId: 'c', clientSecret: 's' };
+    assert.throws(
+      () =>
+        validateConfig({
+          authProviders: [
+            { id: 'gh', host: 'github.com', type: 'GitHub', oauth },
+            { id: 'gh', host: 'github.com', type: 'GitHub', oauth },
+          ],
+        }),
+      (e: { details?: string[] }) =>
+        (e.details ?? []).includes(
+          'authProviders.1.id: id gh is used by an earlier provider: each provider needs its own',
+        ) &&
+        (e.details ?? []).includes(
+          'authProviders.1.host: host github.com is used by an earlier provider: each provider needs its own',
+        ),
+    );
+  });
+
   test('every problem is listed, with its path', () => {
     assert.throws(
       () =>

@@ -232,6 +232,54 @@ export function isLocalOnly(domain: string, bindAddress: string): boolean {
   return loopback || domain === 'localhost' || domain.endsWith('.localhost');
 }
 
+/** Loopback hosts: the only ones a provider may be reached at over plain http (local test servers). */
+const LOOPBACK_HOST = /^(localhost|127(\.\d+){3}|\[::1\])(:\d{1,5})?(\/|$)/;
+
+/**
+ * An SCM or OIDC provider in the installer's shape (gitpod.md §8.1 authProviders): users sign in with
+ * it, and for an SCM its repositories open with the user's token.
+ */
+export const authProviderConfigSchema = z
+  .strictObject({
+    /** stable id, e.g. Public-GitHub; identities are stored under it, so do not change it */
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1–64 letters, digits, ".", "_" or "-"' }),
+    /** the SCM's host (with :port and a /path if it lives below one), e.g. github.com, gitlab.example.com */
+    host: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[\w.~-]+)*$/, {
+      message: 'must be a lower-case host name with an optional :port and /path, such as gitlab.example.com',
+    }),
+    type: z.enum(['GitHub', 'GitLab', 'Bitbucket', 'BitbucketServer', 'AzureDevOps', 'OIDC']),
+    /** https unless the host is this machine's loopback (a local test server) */
+    scheme: z.enum(['https', 'http']).default('https'),
+    oauth: z.strictObject({
+      clientId: z.string().min(1),
+      /** never logged; stored sealed when added through the dashboard */
+      clientSecret: z.string().min(1),
+      /** what to register at the provider; default https://<domain>/auth/callback (must be that if given) */
+      callBackUrl: z.url().optional(),
+      /** OIDC: the issuer whose /.well-known/openid-configuration names the endpoints */
+      issuer: z.url().optional(),
+    }),
+  })
+  .superRefine((p, ctx) => {
+    if (p.scheme === 'http' && !LOOPBACK_HOST.test(p.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scheme'],
+        message: `http is only for a provider on this machine's loopback (${p.host} is not): use https`,
+      });
+    }
+    if (p.type === 'OIDC' && !p.oauth.issuer) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oauth', 'issuer'],
+        message: 'an OIDC provider needs oauth.issuer',
+      });
+    }
+  });
+export type AuthProviderConfig = z.output<typeof authProviderConfigSchema>;
+
 const sshSchema = z.strictObject({
   /** the SSH gateway into workspaces (user `<wsid>#<owner token>`, the token as password, or a key) */
   enabled: z.boolean().default(true),
@@ -270,6 +318,16 @@ export const configSchema = z
           .array(z.strictObject({ id: z.string().regex(/^[a-z0-9-]{1,32}$/), key: z.string() }))
           .optional(),
         sessionMaxAge: durationSchema.prefault('168h'),
+        /** false: only sign-in through authProviders (the setup's admin account keeps working) */
+        localAccounts: z.boolean().default(true),
+      })
+      .prefault({}),
+    authProviders: z.array(authProviderConfigSchema).default([]),
+    /** new users may not sign up, except with an e-mail address of these domains */
+    blockNewUsers: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        passlist: z.array(hostname).default([]),
       })
       .prefault({}),
     tls: tlsSchema.prefault({}),
@@ -281,6 +339,19 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((c, ctx) => {
+    for (const key of ['id', 'host'] as const) {
+      const seen = new Set<string>();
+      c.authProviders.forEach((p, i) => {
+        if (seen.has(p[key])) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['authProviders', i, key],
+            message: `${key} ${p[key]} is used by an earlier provider: each provider needs its own`,
+          });
+        }
+        seen.add(p[key]);
+      });
+    }
     const { tls } = c;
     if (tls.mode === 'files' && !tls.files)
       ctx.addIssue({
