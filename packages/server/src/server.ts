@@ -15,6 +15,7 @@ import { buildLogRoutes } from './routes/build-log-routes.js';
 import type { RouteContext } from './routes/context.js';
 import { envVarRoutes } from './routes/env-var-routes.js';
 import { type EventTiming, eventRoutes } from './routes/event-routes.js';
+import { oauthRoutes } from './routes/oauth-routes.js';
 import { sshKeyRoutes } from './routes/ssh-key-routes.js';
 import { taskRoutes } from './routes/task-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
@@ -59,6 +60,7 @@ export function createServer(serverDeps: ServerDeps, options: { events?: EventTi
   sshKeyRoutes(app, ctx);
   workspaceRoutes(app, ctx);
   activityRoutes(app, ctx);
+  oauthRoutes(app, ctx);
   buildLogRoutes(app, ctx);
   taskRoutes(app, ctx);
   eventRoutes(app, ctx, options.events);

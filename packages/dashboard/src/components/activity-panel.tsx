@@ -79,7 +79,7 @@ export function ActivityPanel({ workspace, onChanged }: { workspace: WorkspaceDt
         {activity.ideClosedAt
           ? ` · the IDE was closed ${relative(Date.parse(activity.ideClosedAt), now)}`
           : ''}{' '}
-        · inactivity time-out {Math.round(activity.inactivityTimeoutMs / 60_000)} min
+        · inactivity time-out {formatDuration(activity.inactivityTimeoutMs)}
       </p>
       <form
         className="inline"
