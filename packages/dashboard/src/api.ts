@@ -1,6 +1,7 @@
 // Typed client of the Atelier HTTP API v1: JSON over fetch with the session cookie, errors as ApiError.
 import {
   type AddSshKeyRequest,
+  authProviderSummarySchema,
   type CreateWorkspaceRequest,
   createTokenResponseSchema,
   createWorkspaceResponseSchema,
@@ -149,6 +150,8 @@ export const api = {
   login: (body: { name: string; password: string }): Promise<UserDto> =>
     request('POST', '/login', userSchema, body),
   logout: () => request('POST', '/logout', null),
+
+  authProviders: () => request('GET', '/auth/providers', authProviderSummarySchema.array()),
 
   listWorkspaces: () => request('GET', '/workspaces', workspaceListParser),
   getWorkspace: (id: string) => request('GET', `/workspaces/${encodeURIComponent(id)}`, workspaceSchema),

@@ -319,3 +319,13 @@ export const addSshKeyRequestSchema = z.strictObject({
     .max(16_384, { error: 'publicKey is longer than any public key (16 KiB): paste the .pub file' }),
 });
 export type AddSshKeyRequest = z.infer<typeof addSshKeyRequestSchema>;
+
+/** GET /api/v1/auth/providers: what the sign-in page offers (no secrets). */
+export const authProviderSummarySchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  host: z.string(),
+  /** /auth/<id>/login; add ?returnTo=<path of this site> */
+  loginUrl: z.string(),
+});
+export type AuthProviderSummary = z.infer<typeof authProviderSummarySchema>;

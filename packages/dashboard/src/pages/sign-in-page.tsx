@@ -1,11 +1,13 @@
-// Sign in with user name and password; the app then returns to the page that asked for it.
+// Sign in with a provider (GitHub, GitLab, … as configured) or with user name and password; the
+// app then returns to the page that asked for it.
 import type { UserDto } from '@atelier/protocol';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api';
 import { ErrorMessage } from '../components/error-message';
 import { Field } from '../components/field';
-import { useTitle } from '../router';
+import { currentHref, useTitle } from '../router';
 import { useAction } from '../use-action';
+import { useLoaded } from '../use-loaded';
 
 export function SignInPage({
   onSignedIn,
@@ -18,6 +20,7 @@ export function SignInPage({
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const action = useAction();
+  const { data: providers } = useLoaded(api.authProviders);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -32,6 +35,20 @@ export function SignInPage({
         <p className="notice" role="status">
           Your session has ended. Sign in again to continue where you were.
         </p>
+      )}
+      {providers && providers.length > 0 && (
+        <div className="providers">
+          {providers.map((p) => (
+            <a
+              key={p.id}
+              className="button"
+              href={`${p.loginUrl}?returnTo=${encodeURIComponent(currentHref())}`}
+              data-testid={`sign-in-${p.id}`}
+            >
+              Continue with {p.id}
+            </a>
+          ))}
+        </div>
       )}
       <form onSubmit={submit} aria-busy={action.busy}>
         <Field
