@@ -329,3 +329,10 @@ export const authProviderSummarySchema = z.object({
   loginUrl: z.string(),
 });
 export type AuthProviderSummary = z.infer<typeof authProviderSummarySchema>;
+
+/**
+ * GET /api/v1/workspaces/{id}/git-credentials?host=<host> (the workspace token only): the owner's
+ * token for the SCM at that host, as git's credential helper answers (gp credential-helper).
+ */
+export const gitCredentialsSchema = z.object({ username: z.string(), password: z.string() });
+export type GitCredentials = z.infer<typeof gitCredentialsSchema>;

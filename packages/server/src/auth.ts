@@ -14,7 +14,7 @@ const WS = '/api/v1/workspaces/([^/]+)';
 const WORKSPACE_TOKEN_ROUTES: readonly [string, RegExp][] = [
   ['GET', new RegExp(`^${WS}$`)],
   ['POST', new RegExp(`^${WS}/(?:heartbeat|stop)$`)],
-  ['GET', new RegExp(`^${WS}/(?:timeout|ports|env-vars)$`)],
+  ['GET', new RegExp(`^${WS}/(?:timeout|ports|env-vars|git-credentials)$`)],
   ['PUT', new RegExp(`^${WS}/timeout$`)],
   ['PUT', new RegExp(`^${WS}/ports/\\d+$`)],
   ['GET', /^\/api\/v1\/user\/env-vars$/],

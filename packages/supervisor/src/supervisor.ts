@@ -75,14 +75,6 @@ export async function startSupervisor(
   const root = opts.workspaceRoot ?? CONTAINER_ROOT;
   const account = opts.account ?? currentAccount();
   const checkout = inRoot(root, config.checkoutLocation);
-  const content = new Content({
-    init: config.contentInit,
-    checkout,
-    workspaceRoot: root,
-    readyFile: opts.readyFile ?? inRoot(root, CONTENT_READY_FILE),
-    home: account.home,
-    logger,
-  });
   // the in-workspace API listens first: its address goes into every shell's environment
   const workspaceApi = http.createServer((req, res) => void handleWorkspaceRequest(wctx, req, res));
   workspaceApi.on('upgrade', (req, socket, head) => handleWorkspaceUpgrade(wctx, req, socket, head));
@@ -95,8 +87,21 @@ export async function startSupervisor(
   const env = {
     ...terminalEnv(config, account),
     [WORKSPACE_API_ENV]: `http://127.0.0.1:${workspaceApiPort}`,
+    // git asks gp for the owner's SCM token when a host wants credentials (never written to disk)
+    ...(config.server ? credentialHelperEnv() : {}),
   };
   const cwd = () => (existsSync(checkout) ? checkout : root);
+  const content = new Content({
+    init: config.contentInit,
+    checkout,
+    workspaceRoot: root,
+    readyFile: opts.readyFile ?? inRoot(root, CONTENT_READY_FILE),
+    home: account.home,
+    gitEnv: config.server
+      ? { [WORKSPACE_API_ENV]: `http://127.0.0.1:${workspaceApiPort}`, ...credentialHelperEnv() }
+      : {},
+    logger,
+  });
   const terminals = new Terminals({ shell: account.shell, env, cwd, logger });
   const tasks = new Tasks(config.tasks, terminals, logger, config.headless === true);
   const execs = new Execs({ shell: account.shell, env, cwd, logger });
@@ -202,6 +207,16 @@ export async function startSupervisor(
       for (const ws of wss.clients) ws.terminate();
       await Promise.all([closed, hungUp]);
     },
+  };
+}
+
+/** git's credential.helper through GIT_CONFIG_* (git ≥ 2.31): gp beside this bundle, with this Node. */
+function credentialHelperEnv(): Record<string, string> {
+  const gp = join(dirname(process.argv[1] ?? '/.supervisor/supervisor.cjs'), 'gp.cjs');
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'credential.helper',
+    GIT_CONFIG_VALUE_0: `!'${process.execPath}' '${gp}' credential-helper`,
   };
 }
 

@@ -1,8 +1,10 @@
 // Sign-in with a provider: the list for the sign-in page, /auth/<provider>/login (to the provider's
 // page) and /auth/callback (back from it: a session, then the page the user came from).
-import { AppError, isAppError } from '@atelier/protocol';
+import { AppError, isAppError, workspaceIdSchema } from '@atelier/protocol';
 import type { Hono } from 'hono';
+import { readParam } from '../api-errors.js';
 import type { AppEnv } from '../app-env.js';
+import { gitCredentials } from '../scm/git-credentials.js';
 import { configuredProviders } from '../scm/providers.js';
 import { SignIn } from '../scm/sign-in.js';
 import type { RouteContext } from './context.js';
@@ -23,6 +25,27 @@ export function oauthRoutes(app: Hono<AppEnv>, { deps, auth }: RouteContext): vo
       })),
     ),
   );
+
+  // git inside the workspace asks through gp credential-helper: only the workspace's own token
+  app.get('/api/v1/workspaces/:id/git-credentials', async (c) => {
+    const caller = await auth.caller(c);
+    const id = readParam(c, 'id', workspaceIdSchema);
+    if (!caller?.workspace || caller.workspace.workspaceId !== id) {
+      throw new AppError(
+        'permission_denied',
+        'SCM tokens are handed to the workspace itself only (gp credential-helper)',
+      );
+    }
+    const host = c.req.query('host');
+    if (!host) throw new AppError('invalid_argument', 'add ?host=<the SCM host git asks about>');
+    const credentials = await gitCredentials(deps, providers, caller.user.id, host);
+    deps.logger.info(
+      { workspaceId: id, userId: caller.user.id, host },
+      'git credentials handed to a workspace',
+    );
+    c.header('Cache-Control', 'no-store');
+    return c.json(credentials);
+  });
 
   app.get('/auth/:provider/login', async (c) => {
     const caller = await auth.caller(c).catch(() => null);

@@ -15,6 +15,8 @@ export interface ContentOptions {
   readyFile: string;
   /** HOME for git */
   home: string;
+  /** more environment for git (the credential helper) */
+  gitEnv?: Record<string, string>;
   logger: Logger;
 }
 
@@ -141,6 +143,7 @@ export class Content {
       dir: checkout,
       home: this.opts.home,
       config,
+      env: this.opts.gitEnv,
       signal: this.abort.signal,
       onProgress: (line) => this.update({ progress: line }),
     });

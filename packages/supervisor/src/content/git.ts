@@ -15,6 +15,8 @@ export interface CloneRequest {
   home: string;
   /** `git clone --config` pairs (.gitpod.yml gitConfig): kept in the clone's .git/config */
   config?: Record<string, string> | undefined;
+  /** environment for git on top of the filtered one (the credential helper's GIT_CONFIG_* pairs) */
+  env?: Record<string, string> | undefined;
   onProgress: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -68,10 +70,10 @@ async function localRepoConfig(req: CloneRequest): Promise<{ dir: string; file: 
   return { dir, file };
 }
 
-function gitEnv(home: string, globalConfig: string | undefined): NodeJS.ProcessEnv {
+function gitEnv(req: CloneRequest, globalConfig: string | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
-  Object.assign(env, { HOME: home, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
+  Object.assign(env, req.env ?? {}, { HOME: req.home, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
   if (globalConfig) env.GIT_CONFIG_GLOBAL = globalConfig;
   return env;
 }
@@ -85,7 +87,7 @@ function runGit(
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd,
-      env: gitEnv(req.home, globalConfig),
+      env: gitEnv(req, globalConfig),
       stdio: ['ignore', 'ignore', 'pipe'],
       signal: req.signal,
     });

@@ -143,7 +143,12 @@ export class FakeWorkspace {
       if (req.headers.authorization !== `Bearer ${WORKSPACE_TOKEN}`) {
         return send(res, 401, { code: 'unauthenticated', message: 'no valid token' });
       }
-      return this.serverApi(req.method ?? 'GET', url.pathname.slice('/api/v1/'.length), body, res);
+      return this.serverApi(
+        req.method ?? 'GET',
+        `${url.pathname.slice('/api/v1/'.length)}${url.search}`,
+        body,
+        res,
+      );
     }
     return this.supervisorApi(req.method ?? 'GET', url, body, res);
   }
@@ -210,6 +215,14 @@ export class FakeWorkspace {
       const updated = { ...(existing ?? port(n)), visibility };
       s.ports = [...s.ports.filter((p) => p.port !== n), updated];
       return send(res, 200, updated);
+    }
+    const credentials = new RegExp(`^GET ${ws}/git-credentials\\?host=(.+)$`).exec(`${method} ${path}`);
+    if (credentials) {
+      const host = decodeURIComponent(credentials[1] as string);
+      if (host !== 'git.example.com') {
+        return send(res, 404, { code: 'not_found', message: `no SCM provider is configured for ${host}` });
+      }
+      return send(res, 200, { username: 'x-access-token', password: 'scm-token-for-git' });
     }
     if (route === `GET ${ws}/env-vars`) {
       const repo = `${s.info.repository?.owner}/${s.info.repository?.name}`;

@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
 import { CliError, type Command, closest, helpText, Interrupted, UsageError, wantsHelp } from './cli.js';
 import type { GpContext } from './context.js';
+import { credentialHelperCommand } from './credential-helper.js';
 import { envCommand } from './env.js';
 import { infoCommand, urlCommand } from './info.js';
 import { initCommand } from './init.js';
@@ -42,6 +43,7 @@ export const rootCommand: Command = {
   usage: ['gp <command> [arguments]'],
   help: "Flags:\n  -h, --help      help for gp or a command\n  -v, --version   print gp's version",
   subcommands: [
+    credentialHelperCommand,
     infoCommand,
     urlCommand,
     portsCommand,

@@ -1,0 +1,118 @@
+// git inside a workspace gets its owner's SCM token from the API, through the workspace's own token
+// only: another user's token is never handed out, a session or access token gets nothing, and the
+// token reaches no log line.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { hashToken } from '@atelier/db';
+import { type InstanceId, type WorkspaceId, workspaceConfigSchema } from '@atelier/protocol';
+import { workspaceToken } from '@atelier/ws-manager';
+import { startTestServer, TestClient, type TestServer } from '../testing/test-server.js';
+
+const SCM_TOKEN = 'gho_alice-secret-token-0123456789';
+const BOB_TOKEN = 'gho_bob-secret-token-9876543210';
+
+describe('git credentials for a workspace', () => {
+  let t: TestServer;
+  const clients: Record<string, { session: TestClient; workspace: TestClient; id: WorkspaceId }> = {};
+
+  before(async () => {
+    t = await startTestServer({
+      config: {
+        authProviders: [
+          {
+            id: 'gh',
+            host: 'github.example.com',
+            type: 'GitHub',
+            oauth: { clientId: 'c', clientSecret: 's' },
+          },
+        ],
+      },
+      checkRepository: async () =>
+        workspaceConfigSchema.parse({ origin: 'default', image: { kind: 'default' } }),
+    });
+    for (const [name, scm] of [
+      ['alice', SCM_TOKEN],
+      ['bob', BOB_TOKEN],
+    ] as const) {
+      const { user, client } = await t.userClient(name);
+      await t.repos.identities.link({
+        providerId: 'gh',
+        subject: `id-${name}`,
+        userId: user.id,
+        login: name,
+        email: null,
+      });
+      await t.repos.scmTokens.put({
+        providerId: 'gh',
+        subject: `id-${name}`,
+        tokenSealed: t.secrets.seal(JSON.stringify({ accessToken: scm, scopes: ['repo'] })),
+        scopes: 'repo',
+        expiresAt: null,
+      });
+      const created = await client.call<{ id: WorkspaceId; instanceId: InstanceId }>(
+        'POST',
+        '/api/v1/workspaces',
+        {
+          contextUrl: `https://github.example.com/${name}/site.git`,
+        },
+      );
+      assert.equal(created.status, 201, created.text);
+      const instance = await t.repos.instances.get(created.body.instanceId);
+      assert.ok(instance);
+      await t.repos.instances.transition(instance.id, 'running');
+      const token = workspaceToken(t.secrets.open(instance.supervisorTokenSealed));
+      await t.repos.instances.update(instance.id, { workspaceTokenHash: hashToken(token) });
+      clients[name] = {
+        session: client,
+        workspace: new TestClient(t.server.app, 'http://localhost:8080', token),
+        id: created.body.id,
+      };
+    }
+  });
+  after(() => t.close());
+
+  const ask = (who: TestClient, id: string, host = 'github.example.com') =>
+    who.call<{ username?: string; password?: string; message?: string }>(
+      'GET',
+      `/api/v1/workspaces/${id}/git-credentials?host=${host}`,
+    );
+
+  test('the workspace gets its owner’s token for the SCM host, in git’s terms', async () => {
+    const alice = clients.alice;
+    assert.ok(alice);
+    const reply = await ask(alice.workspace, alice.id);
+    assert.equal(reply.status, 200, reply.text);
+    assert.deepEqual(reply.body, { username: 'x-access-token', password: SCM_TOKEN });
+    assert.equal(reply.headers.get('cache-control'), 'no-store');
+  });
+
+  test('one user’s workspace never gets another user’s token; sessions and access tokens get none', async () => {
+    const { alice, bob } = clients;
+    assert.ok(alice && bob);
+    const crossed = await ask(bob.workspace, alice.id);
+    assert.equal(crossed.status, 403, crossed.text);
+    const bobs = await ask(bob.workspace, bob.id);
+    assert.equal(bobs.body.password, BOB_TOKEN, 'Bob’s workspace gets Bob’s token');
+    const bySession = await ask(alice.session, alice.id);
+    assert.equal(bySession.status, 403, bySession.text);
+    assert.ok(!bySession.text.includes(SCM_TOKEN));
+  });
+
+  test('an unknown host or an owner without a linked account: a clear refusal', async () => {
+    const alice = clients.alice;
+    assert.ok(alice);
+    const unknown = await ask(alice.workspace, alice.id, 'gitlab.example.com');
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.body.message ?? '', /no SCM provider is configured for gitlab.example.com/);
+    await t.repos.identities.unlink((await t.repos.users.findByName('alice'))?.id as never, 'gh', 'id-alice');
+    const unlinked = await ask(alice.workspace, alice.id);
+    assert.equal(unlinked.status, 412);
+    assert.match(unlinked.body.message ?? '', /no gh account linked: sign in with gh/);
+  });
+
+  test('no log line holds a token', () => {
+    const all = t.logs.join('\n');
+    assert.ok(!all.includes(SCM_TOKEN) && !all.includes(BOB_TOKEN));
+    assert.match(all, /git credentials handed to a workspace/);
+  });
+});
