@@ -90,4 +90,15 @@ test('setup, sign in, new workspace, start page, terminal in the checkout', {
   await screenshot(page, 'browser-4-terminal');
   assert.deepEqual(problems, [], 'no script errors on the pages');
   console.log(`phases seen on the start page: ${[...seen].join(' → ')}`);
+
+  // the /#<url> entry: the same repository runs already, so it offers that one; "Open it" goes there
+  await page.goto(`${atelier.url}/#${git.url}/greeting.git`);
+  await page.getByTestId('running-offer').waitFor();
+  await screenshot(page, 'browser-5-running-offer');
+  await page.getByTestId('open-running').click();
+  await page.waitForURL(new RegExp(`/start/${workspaceId}$`));
+  // "New workspace" makes a second one on the same repository
+  await page.goto(`${atelier.url}/#${git.url}/greeting.git`);
+  await page.getByTestId('create-anyway').click();
+  await page.waitForURL((url) => url.pathname.startsWith('/start/') && !url.pathname.endsWith(workspaceId));
 });

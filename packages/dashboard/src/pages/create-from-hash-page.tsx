@@ -1,23 +1,47 @@
-// Gitpod-style entry: /#<repository URL> creates a workspace right away and opens its start page.
-import { useEffect, useRef } from 'react';
+// Gitpod-style entry: /#<repository URL> creates a workspace and opens its start page — or, when one
+// of the user's workspaces on the same context runs already, offers to open that one instead.
+import { isActive, parseContextUrl, type WorkspaceDto } from '@atelier/protocol';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api';
 import { ErrorMessage } from '../components/error-message';
 import { Link, navigate, useTitle } from '../router';
 import { useAction } from '../use-action';
 
+/** The context as the server stores it, so that the same repository URL written two ways matches. */
+function normalized(contextUrl: string): string {
+  try {
+    return parseContextUrl(contextUrl).contextUrl;
+  } catch {
+    return contextUrl; // invalid: the create below says what is wrong with it
+  }
+}
+
 export function CreateFromHashPage({ contextUrl }: { contextUrl: string }) {
   useTitle('New workspace');
   const action = useAction();
   const started = useRef(false);
+  const [running, setRunning] = useState<WorkspaceDto | null>(null);
+
+  const create = useCallback(
+    () =>
+      action.run(async () => {
+        const created = await api.createWorkspace({ contextUrl });
+        navigate(`/start/${encodeURIComponent(created.id)}`, { replace: true });
+      }),
+    [action.run, contextUrl],
+  );
 
   useEffect(() => {
     if (started.current) return; // once per page, also under React's development double effects
     started.current = true;
-    void action.run(async () => {
-      const created = await api.createWorkspace({ contextUrl });
-      navigate(`/start/${encodeURIComponent(created.id)}`, { replace: true });
-    });
-  }, [action.run, contextUrl]);
+    void (async () => {
+      const wanted = normalized(contextUrl);
+      const mine = await api.listWorkspaces().catch(() => [] as WorkspaceDto[]);
+      const same = mine.find((w) => w.contextUrl === wanted && w.instance && isActive(w.instance.phase));
+      if (same) setRunning(same);
+      else await create();
+    })();
+  }, [contextUrl, create]);
 
   return (
     <section className="card narrow" aria-labelledby="create-title">
@@ -32,6 +56,29 @@ export function CreateFromHashPage({ contextUrl }: { contextUrl: string }) {
             <Link href="/">Back to your workspaces</Link>
           </p>
         </>
+      ) : running && !action.busy ? (
+        <div data-testid="running-offer">
+          <p>
+            Your workspace <code>{running.id}</code> on this repository is {running.instance?.phase}.
+          </p>
+          <div className="actions">
+            <button
+              type="button"
+              onClick={() => navigate(`/start/${encodeURIComponent(running.id)}`, { replace: true })}
+              data-testid="open-running"
+            >
+              Open it
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => void create()}
+              data-testid="create-anyway"
+            >
+              New workspace
+            </button>
+          </div>
+        </div>
       ) : (
         <p role="status">Checking the repository and creating the workspace…</p>
       )}
