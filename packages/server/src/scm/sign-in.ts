@@ -6,7 +6,7 @@ import type { User } from '@atelier/db';
 import { hashToken } from '@atelier/db';
 import { AppError, type UserId } from '@atelier/protocol';
 import type { Deps } from '../app-env.js';
-import { accountOf, authorizeUrl, exchangeCode, type ProviderAccount, pkcePair, scopesFor } from './oauth.js';
+import { flavorOf, type ProviderAccount, pkcePair } from './oauth.js';
 import { type AuthProvider, providerById } from './providers.js';
 
 const FLOW_TTL_MS = 10 * 60_000;
@@ -36,7 +36,8 @@ export class SignIn {
     const provider = providerById(this.providers, input.providerId);
     const state = randomBytes(24).toString('base64url');
     const { verifier, challenge } = pkcePair();
-    const scopes = scopesFor(provider, input.repositories);
+    const flavor = flavorOf(provider);
+    const scopes = flavor.scopes(input.repositories);
     await this.deps.repos.oauthFlows.create({
       stateHash: hashToken(state),
       providerId: provider.id,
@@ -46,7 +47,7 @@ export class SignIn {
       scopes: scopes.join(' '),
       ttlMs: FLOW_TTL_MS,
     });
-    return authorizeUrl(provider, { state, challenge, scopes });
+    return flavor.authorizeUrl(provider, { state, challenge, scopes });
   }
 
   /** The provider sent the browser back: the signed-in user and where to go. */
@@ -59,8 +60,13 @@ export class SignIn {
       );
     }
     const provider = providerById(this.providers, flow.providerId);
-    const token = await exchangeCode(provider, input.code, this.deps.secrets.open(flow.codeVerifierSealed));
-    const account = await accountOf(provider, token.accessToken);
+    const flavor = flavorOf(provider);
+    const token = await flavor.exchange(
+      provider,
+      input.code,
+      this.deps.secrets.open(flow.codeVerifierSealed),
+    );
+    const account = await flavor.account(provider, token.accessToken);
     const user = await this.userFor(provider, account, flow.userId);
     await this.deps.repos.identities.link({
       providerId: provider.id,
