@@ -1,8 +1,9 @@
 // The owner's SCM token for git inside a workspace (git's credential helper asks on demand): only
-// the workspace's own token gets it, only for its owner's linked accounts, never another user's.
+// the workspace's own token gets it, only for its owner's linked accounts, never another user's;
+// an expired token is refreshed first where the provider gives refresh tokens.
 import type { Repositories, SecretBox } from '@atelier/db';
 import { AppError, type GitCredentials, type UserId } from '@atelier/protocol';
-import type { ProviderToken } from './oauth.js';
+import { flavorOf, type ProviderToken } from './oauth.js';
 import type { AuthProvider, ProviderType } from './providers.js';
 
 /** The user name each SCM expects beside a token over https. */
@@ -38,12 +39,24 @@ export async function gitCredentials(
       `the workspace's owner has no ${provider.id} account linked: sign in with ${provider.id} on the dashboard`,
     );
   }
-  const token = JSON.parse(deps.secrets.open(row.tokenSealed)) as ProviderToken;
-  if (token.expiresAt && Date.parse(token.expiresAt) <= deps.clock().getTime()) {
-    throw new AppError(
-      'failed_precondition',
-      `the ${provider.id} token of the workspace's owner has expired: sign in with ${provider.id} again`,
-    );
+  let token = JSON.parse(deps.secrets.open(row.tokenSealed)) as ProviderToken;
+  // a minute of margin: git's request must not carry a token that expires on the way
+  if (token.expiresAt && Date.parse(token.expiresAt) - 60_000 <= deps.clock().getTime()) {
+    const flavor = flavorOf(provider);
+    if (!token.refreshToken || !flavor.refresh) {
+      throw new AppError(
+        'failed_precondition',
+        `the ${provider.id} token of the workspace's owner has expired: sign in with ${provider.id} again`,
+      );
+    }
+    token = await flavor.refresh(provider, token.refreshToken);
+    await deps.repos.scmTokens.put({
+      providerId: provider.id,
+      subject: row.subject,
+      tokenSealed: deps.secrets.seal(JSON.stringify(token)),
+      scopes: token.scopes.join(' '),
+      expiresAt: token.expiresAt ?? null,
+    });
   }
   return { username: TOKEN_USER[provider.type], password: token.accessToken };
 }
