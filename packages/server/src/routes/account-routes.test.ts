@@ -222,3 +222,25 @@ describe('health', () => {
     }
   });
 });
+
+describe('auth.localAccounts: false', () => {
+  test('password sign-in is refused for users, kept for administrators', async () => {
+    const t = await startTestServer({ config: { auth: { localAccounts: false } } });
+    try {
+      await t.userClient('carol');
+      await t.userClient('root', { admin: true });
+      const user = await t.browser().call<{ message: string }>('POST', '/api/v1/login', {
+        name: 'carol',
+        password: 'carol-password',
+      });
+      assert.equal(user.status, 403, user.text);
+      assert.match(user.body.message, /auth\.localAccounts: false/);
+      const admin = await t
+        .browser()
+        .call('POST', '/api/v1/login', { name: 'root', password: 'root-password' });
+      assert.equal(admin.status, 200, admin.text);
+    } finally {
+      await t.close();
+    }
+  });
+});

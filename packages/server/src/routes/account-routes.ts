@@ -66,6 +66,13 @@ export function accountRoutes(app: Hono<AppEnv>, { deps, auth }: RouteContext): 
         `user ${user.name} is blocked: ask an administrator to unblock it`,
       );
     }
+    // administrators keep their password, so that an installation cannot lock itself out
+    if (!deps.config.auth.localAccounts && !user.admin) {
+      throw new AppError(
+        'permission_denied',
+        'sign-in with a password is turned off here (auth.localAccounts: false): continue with one of the providers',
+      );
+    }
     await auth.startSession(c, user);
     return c.json(userDto(user), 200);
   });
