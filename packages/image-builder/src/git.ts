@@ -16,11 +16,30 @@ const ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false', SSH_ASKPASS: 
 export const gitOptionsFor = (repository: RepositoryContext): string[] =>
   repository.kind === 'file' ? ['-c', 'protocol.file.allow=always'] : [];
 
-export function runGit(args: string[], opts: { cwd?: string; timeoutMs: number }): Promise<GitResult> {
+/**
+ * Environment that makes git send these credentials to the repository's host (an Authorization
+ * header through GIT_CONFIG_*: not in the command line, where `ps` would show it).
+ */
+export function gitCredentialEnv(
+  credentials: { username: string; password: string } | undefined,
+): Record<string, string> {
+  if (!credentials) return {};
+  const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'http.extraHeader',
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+  };
+}
+
+export function runGit(
+  args: string[],
+  opts: { cwd?: string; timeoutMs: number; env?: Record<string, string> },
+): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: opts.cwd,
-      env: { ...process.env, ...ENV },
+      env: { ...process.env, ...ENV, ...opts.env },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -5,6 +5,6 @@ export {
   type EngineImageBuilderOptions,
   LOCAL_REPOSITORY,
 } from './builder.js';
-export { type GitResult, gitFailure, gitOptionsFor, runGit } from './git.js';
+export { type GitResult, gitCredentialEnv, gitFailure, gitOptionsFor, runGit } from './git.js';
 export { type ImageReference, parseImageReference, type RegistryAuth, RegistryClient } from './oci.js';
 export { hasRegistry, pushFeature, startTestRegistry, type TestRegistry } from './testing/registry.js';

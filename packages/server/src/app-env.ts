@@ -1,6 +1,12 @@
 // What every request handler shares: the typed Hono environment and the server's dependencies.
 import type { Repositories, SecretBox, User } from '@atelier/db';
-import type { Config, PublicUrls, RepositoryContext, WorkspaceConfig } from '@atelier/protocol';
+import type {
+  Config,
+  GitCredentials,
+  PublicUrls,
+  RepositoryContext,
+  WorkspaceConfig,
+} from '@atelier/protocol';
 import type { WorkspaceManager } from '@atelier/ws-manager';
 import type { Logger } from 'pino';
 
@@ -11,6 +17,8 @@ import type { Logger } from 'pino';
 export type RepositoryCheck = (
   repository: RepositoryContext,
   ref: string | undefined,
+  /** the user's token for the repository's SCM, when one is linked (private repositories) */
+  credentials?: GitCredentials,
 ) => Promise<WorkspaceConfig>;
 
 export interface ServerDeps {

@@ -39,9 +39,9 @@ export function createServer(serverDeps: ServerDeps, options: { events?: EventTi
     clock: serverDeps.clock ?? (() => new Date()),
     checkRepository:
       serverDeps.checkRepository ??
-      (async (repository, ref) => {
-        await checkRepository(repository, ref);
-        return readWorkspaceConfig(repository, ref);
+      (async (repository, ref, credentials) => {
+        await checkRepository(repository, ref, { credentials });
+        return readWorkspaceConfig(repository, ref, { credentials });
       }),
   };
   const auth = new Authenticator(deps);

@@ -25,7 +25,14 @@ describe('sign-in with fake-github', () => {
         { login: 'bob', id: 102, name: 'Bob', email: 'bob@example.com' },
       ],
       apps: [APP],
-      repos: [],
+      repos: [
+        {
+          owner: 'alice',
+          name: 'secret',
+          private: true,
+          branches: { main: { 'README.md': 'private\n', '.gitpod.yml': 'tasks:\n  - command: echo hi\n' } },
+        },
+      ],
     });
     t = await startTestServer({
       config: {
@@ -48,10 +55,10 @@ describe('sign-in with fake-github', () => {
   });
 
   /** /auth/fake-github/login → the provider's page, where `login` authorizes → back with code and state. */
-  async function throughProvider(browser: TestClient, login: string, returnTo = '/start/abc') {
+  async function throughProvider(browser: TestClient, login: string, returnTo = '/start/abc', query = '') {
     const start = await browser.call(
       'GET',
-      `/auth/fake-github/login?returnTo=${encodeURIComponent(returnTo)}`,
+      `/auth/fake-github/login?returnTo=${encodeURIComponent(returnTo)}${query}`,
     );
     assert.equal(start.status, 302, start.text);
     const authorize = start.headers.get('location') ?? '';
@@ -135,6 +142,26 @@ describe('sign-in with fake-github', () => {
     assert.equal((await callback(welcome, ok.code, ok.state)).status, 302);
     const me = await welcome.call<{ name: string; admin: boolean }>('GET', '/api/v1/me');
     assert.deepEqual([me.body.name, me.body.admin], ['bob', false]);
+  });
+
+  test('a private repository opens with the user’s token once repositories are granted, and not for others', async () => {
+    const contextUrl = `${gh.url}/alice/secret.git`;
+    const alice = t.browser();
+    const signIn = await throughProvider(alice, 'alice');
+    await callback(alice, signIn.code, signIn.state);
+    const withoutScope = await alice.call<{ message: string }>('POST', '/api/v1/workspaces', { contextUrl });
+    assert.equal(withoutScope.status, 400, withoutScope.text);
+    // raising the scopes on demand: the same account, linked again with repo access
+    const raise = await throughProvider(alice, 'alice', '/', '&repositories=1');
+    assert.equal((await callback(alice, raise.code, raise.state)).status, 302);
+    const created = await alice.call<{ id: string }>('POST', '/api/v1/workspaces', { contextUrl });
+    assert.equal(created.status, 201, created.text);
+    const bob = t.browser();
+    const bobIn = await throughProvider(bob, 'bob', '/', '&repositories=1');
+    await callback(bob, bobIn.code, bobIn.state);
+    const refused = await bob.call<{ message: string }>('POST', '/api/v1/workspaces', { contextUrl });
+    assert.equal(refused.status, 400, refused.text);
+    assert.ok(!refused.text.includes('gho_'));
   });
 
   test('the providers are listed without secrets; no token reaches a log line', async () => {

@@ -3,10 +3,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gitFailure, gitOptionsFor, runGit } from '@atelier/image-builder';
+import { gitCredentialEnv, gitFailure, gitOptionsFor, runGit } from '@atelier/image-builder';
 import {
   AppError,
   configCandidates,
+  type GitCredentials,
   loadWorkspaceConfig,
   type RepositoryContext,
   type WorkspaceConfig,
@@ -20,12 +21,15 @@ export const MAX_CONFIG_BYTES = 256 * 1024;
 export async function readConfigFiles(
   repository: RepositoryContext,
   ref: string | undefined,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; credentials?: GitCredentials | undefined } = {},
 ): Promise<{ files: Map<string, string>; revision: string }> {
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   const dir = await mkdtemp(join(tmpdir(), 'atelier-config-'));
   const git = async (args: string[], what: string) => {
-    const result = await runGit([...gitOptionsFor(repository), '-C', dir, ...args], { timeoutMs });
+    const result = await runGit([...gitOptionsFor(repository), '-C', dir, ...args], {
+      timeoutMs,
+      env: gitCredentialEnv(options.credentials),
+    });
     if (result.code !== 0 || result.timedOut) {
       throw new AppError(
         'invalid_argument',
@@ -69,7 +73,7 @@ export async function readConfigFiles(
 export async function readWorkspaceConfig(
   repository: RepositoryContext,
   ref: string | undefined,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; credentials?: GitCredentials | undefined } = {},
 ): Promise<WorkspaceConfig> {
   const { files, revision } = await readConfigFiles(repository, ref, options);
   return { ...loadWorkspaceConfig(files), revision };

@@ -2,8 +2,8 @@
 // branch name is a clear 400 now instead of a failed clone in a container later.
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { gitFailure, gitOptionsFor, runGit } from '@atelier/image-builder';
-import { AppError, type RepositoryContext } from '@atelier/protocol';
+import { gitCredentialEnv, gitFailure, gitOptionsFor, runGit } from '@atelier/image-builder';
+import { AppError, type GitCredentials, type RepositoryContext } from '@atelier/protocol';
 
 const TIMEOUT_MS = 20_000;
 const COMMIT = /^[0-9a-f]{7,40}$/i;
@@ -12,9 +12,14 @@ interface LsRemoteResult {
   refs: Set<string>;
 }
 
-async function lsRemote(repository: RepositoryContext, timeoutMs: number): Promise<LsRemoteResult> {
+async function lsRemote(
+  repository: RepositoryContext,
+  timeoutMs: number,
+  credentials: GitCredentials | undefined,
+): Promise<LsRemoteResult> {
   const result = await runGit([...gitOptionsFor(repository), 'ls-remote', repository.cloneUrl], {
     timeoutMs,
+    env: gitCredentialEnv(credentials),
   });
   if (result.code !== 0 || result.timedOut) {
     throw new AppError(
@@ -37,7 +42,7 @@ async function lsRemote(repository: RepositoryContext, timeoutMs: number): Promi
 export async function checkRepository(
   repository: RepositoryContext,
   ref: string | undefined,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; credentials?: GitCredentials | undefined } = {},
 ): Promise<void> {
   if (repository.kind === 'file') {
     const path = fileURLToPath(repository.cloneUrl);
@@ -46,7 +51,7 @@ export async function checkRepository(
       throw new AppError('invalid_argument', `there is no repository at ${path} on the server`);
     }
   }
-  const { refs } = await lsRemote(repository, options.timeoutMs ?? TIMEOUT_MS);
+  const { refs } = await lsRemote(repository, options.timeoutMs ?? TIMEOUT_MS, options.credentials);
   if (refs.size === 0) {
     throw new AppError('invalid_argument', `repository ${repository.contextUrl} has no commits`);
   }

@@ -5,13 +5,16 @@ import {
   AppError,
   type CreateWorkspaceRequest,
   type CreateWorkspaceResponse,
+  type GitCredentials,
   isActive,
+  isAppError,
   type ListedPort,
   listPorts,
   newWorkspaceId,
   type PortDto,
   type PortVisibility,
   parseContextUrl,
+  type RepositoryContext,
   storedConfigPorts,
   type WorkspaceActivity,
   type WorkspaceDto,
@@ -20,6 +23,8 @@ import {
 } from '@atelier/protocol';
 import { activityOf, inactivityTimeout, parsePreferences } from '@atelier/ws-manager';
 import type { Deps } from '../app-env.js';
+import { gitCredentials } from '../scm/git-credentials.js';
+import { configuredProviders } from '../scm/providers.js';
 import { portDto, workspaceDto } from './dto.js';
 
 export class WorkspaceService {
@@ -42,7 +47,7 @@ export class WorkspaceService {
         );
       }
     }
-    const workspaceConfig = await this.deps.checkRepository(repository, request.ref);
+    const workspaceConfig = await this.checkWithCredentials(user, repository, request.ref);
     const id = newWorkspaceId(repository.owner, repository.repo, (n) => randomBytes(n));
     const description =
       repository.owner && repository.repo ? `${repository.owner}/${repository.repo}` : repository.contextUrl;
@@ -106,6 +111,34 @@ export class WorkspaceService {
     await this.owned(user, id);
     await this.deps.manager.delete(id);
     this.deps.logger.info({ workspaceId: id, userId: user.id }, 'workspace deleted');
+  }
+
+  /**
+   * Checks the repository with the user's token for its SCM when one is linked (a private
+   * repository); without one, anonymously — and a refusal then says which provider to sign in with.
+   */
+  private async checkWithCredentials(user: User, repository: RepositoryContext, ref: string | undefined) {
+    const providers = configuredProviders(this.deps.config, this.deps.urls);
+    const host = repository.kind === 'http' ? new URL(repository.cloneUrl).host : undefined;
+    const provider = host ? providers.find((p) => p.host === host.toLowerCase()) : undefined;
+    let credentials: GitCredentials | undefined;
+    if (provider && host) {
+      credentials = await gitCredentials(this.deps, providers, user.id, host).catch((e: unknown) => {
+        if (isAppError(e) && e.code === 'failed_precondition') return undefined; // not linked: try anonymously
+        throw e;
+      });
+    }
+    try {
+      return await this.deps.checkRepository(repository, ref, credentials);
+    } catch (e) {
+      if (provider && !credentials && isAppError(e) && e.code === 'invalid_argument') {
+        throw new AppError(
+          'invalid_argument',
+          `${e.message} — if the repository is private, sign in with ${provider.id} first (your account there is not linked)`,
+        );
+      }
+      throw e;
+    }
   }
 
   /** The owner token of the active instance: the proxy accepts it for the workspace's hosts. */
