@@ -2,7 +2,7 @@
 // the workspace's own token gets it, only for its owner's linked accounts, never another user's;
 // an expired token is refreshed first where the provider gives refresh tokens.
 import type { Repositories, SecretBox } from '@atelier/db';
-import { AppError, type GitCredentials, type UserId } from '@atelier/protocol';
+import { AppError, type Config, type GitCredentials, type UserId } from '@atelier/protocol';
 import { flavorOf, type ProviderToken } from './oauth.js';
 import type { AuthProvider, ProviderType } from './providers.js';
 
@@ -16,13 +16,33 @@ const TOKEN_USER: Record<ProviderType, string> = {
   OIDC: 'oauth2',
 };
 
+/**
+ * The provider git means by `host`. A workspace reaches a provider on this machine's loopback at
+ * the runtime's host address (workspace.runtime.docker.hostLoopback, e.g. 10.0.2.2:9000 for
+ * 127.0.0.1:9000), as its clone URL was rewritten to.
+ */
+export function providerForHost(
+  providers: readonly AuthProvider[],
+  host: string,
+  hostLoopback: string | undefined,
+): AuthProvider | undefined {
+  const wanted = host.toLowerCase();
+  const scm = providers.filter((p) => p.type !== 'OIDC');
+  const direct = scm.find((p) => p.host === wanted);
+  if (direct || !hostLoopback || !wanted.startsWith(`${hostLoopback}:`)) return direct;
+  const port = wanted.slice(hostLoopback.length + 1);
+  return scm.find(
+    (p) => /^(localhost|127(\.\d+){3})$/.test(p.host.split(':')[0] ?? '') && p.host.split(':')[1] === port,
+  );
+}
+
 export async function gitCredentials(
-  deps: { repos: Repositories; secrets: SecretBox; clock: () => Date },
+  deps: { repos: Repositories; secrets: SecretBox; clock: () => Date; config?: Config },
   providers: readonly AuthProvider[],
   ownerId: UserId,
   host: string,
 ): Promise<GitCredentials> {
-  const provider = providers.find((p) => p.host === host.toLowerCase() && p.type !== 'OIDC');
+  const provider = providerForHost(providers, host, deps.config?.workspace.runtime.docker.hostLoopback);
   if (!provider) {
     throw new AppError(
       'not_found',

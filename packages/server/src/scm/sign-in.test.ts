@@ -20,3 +20,22 @@ test('returnTo: paths of this site pass; other sites, schemes and tricks become 
   ];
   for (const [input, expected] of cases) assert.equal(safeReturnTo(input), expected, String(input));
 });
+
+test('git’s host: the provider’s own, or a loopback provider through the runtime’s host address', async () => {
+  const { providerForHost } = await import('./git-credentials.js');
+  const p = (host: string) => ({
+    id: host,
+    host,
+    type: 'GitHub' as const,
+    clientId: 'c',
+    clientSecret: 's',
+    webOrigin: `http://${host}`,
+    callbackUrl: 'http://localhost/auth/callback',
+  });
+  const providers = [p('github.example.com'), p('127.0.0.1:9000')];
+  assert.equal(providerForHost(providers, 'GitHub.example.com', '10.0.2.2')?.id, 'github.example.com');
+  assert.equal(providerForHost(providers, '10.0.2.2:9000', '10.0.2.2')?.id, '127.0.0.1:9000');
+  assert.equal(providerForHost(providers, '10.0.2.2:9001', '10.0.2.2'), undefined);
+  assert.equal(providerForHost(providers, '10.0.2.2:9000', undefined), undefined);
+  assert.equal(providerForHost(providers, 'gitlab.example.com', '10.0.2.2'), undefined);
+});
