@@ -32,6 +32,7 @@ const githubErrors: Record<OAuthFailure, [string, string]> = {
     'The code_verifier does not match the code_challenge of the authorization request.',
   ],
   invalid_refresh_token: ['bad_refresh_token', 'The refresh token passed is incorrect or expired.'],
+  unsupported_grant_type: ['unsupported_grant_type', 'The grant type is not supported.'],
 };
 
 /** `POST /login/oauth/access_token`: always 200; form-encoded unless the client accepts JSON. */
@@ -50,7 +51,13 @@ function token(core: FakeCore, req: TokenRequest, headers: IncomingMessage['head
       ...(req.redirect_uri && { redirectUri: req.redirect_uri }),
       ...(req.code_verifier && { codeVerifier: req.code_verifier }),
     });
-  } else result = { ok: false, failure: 'invalid_refresh_token' };
+  } else {
+    // refresh tokens exist only when tokens expire (GitHub Apps); other grants are unknown to GitHub
+    result = {
+      ok: false,
+      failure: grantType === 'refresh_token' ? 'invalid_refresh_token' : 'unsupported_grant_type',
+    };
+  }
   let body: Record<string, string | number>;
   if (result.ok) {
     const g = result.grant;

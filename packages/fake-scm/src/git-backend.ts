@@ -10,6 +10,8 @@ export interface GitBackendRequest {
   query: string;
   /** the authenticated login, if any (REMOTE_USER) */
   remoteUser?: string;
+  /** runs after git has answered, before the response ends (so a client sees its effects logged) */
+  beforeEnd?: () => Promise<void>;
 }
 
 /** Serves one smart-HTTP request; resolves when the response has been sent. */
@@ -24,17 +26,16 @@ export function serveGit(req: IncomingMessage, res: ServerResponse, git: GitBack
     child.stdin.on('error', () => {
       // http-backend may exit before reading the whole body (e.g. a refused service); its answer still counts
     });
-    relayCgiOutput(child.stdout, res);
+    relayCgiOutput(child.stdout, res, git.beforeEnd);
     child.on('error', (err) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`cannot run git http-backend: ${err.message}\n`);
     });
+    res.on('close', () => resolve());
     child.on('close', (code) => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`git http-backend exited with ${code} without an answer: ${stderr.trim()}\n`);
-      } else if (!res.writableEnded) res.end();
-      resolve();
+      if (res.headersSent) return; // the stdout relay ends the response
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`git http-backend exited with ${code} without an answer: ${stderr.trim()}\n`);
     });
   });
 }
@@ -64,7 +65,11 @@ function cgiEnv(req: IncomingMessage, git: GitBackendRequest): NodeJS.ProcessEnv
 }
 
 /** CGI output is `Header: value` lines, a blank line, then the body; `Status:` sets the status code. */
-function relayCgiOutput(stdout: NodeJS.ReadableStream, res: ServerResponse): void {
+function relayCgiOutput(
+  stdout: NodeJS.ReadableStream,
+  res: ServerResponse,
+  beforeEnd: (() => Promise<void>) | undefined,
+): void {
   let head = Buffer.alloc(0);
   let headersDone = false;
   stdout.on('data', (chunk: Buffer) => {
@@ -91,6 +96,7 @@ function relayCgiOutput(stdout: NodeJS.ReadableStream, res: ServerResponse): voi
     res.write(head.subarray(end + sep));
   });
   stdout.on('end', () => {
-    if (headersDone) res.end();
+    if (!headersDone) return;
+    (beforeEnd ?? (async () => {}))().finally(() => res.end());
   });
 }

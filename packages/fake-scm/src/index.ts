@@ -1,5 +1,7 @@
 // Public surface of @atelier/fake-scm: fakes of GitHub, GitLab and Bitbucket Cloud for tests.
+export { startFakeBitbucket } from './fake-bitbucket.js';
 export { startFakeGitHub } from './fake-github.js';
+export { startFakeGitLab } from './fake-gitlab.js';
 export type {
   FakeScm,
   FakeScmApp,

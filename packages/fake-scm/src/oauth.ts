@@ -8,7 +8,8 @@ export type OAuthFailure =
   | 'redirect_uri_mismatch'
   | 'invalid_code'
   | 'invalid_verifier'
-  | 'invalid_refresh_token';
+  | 'invalid_refresh_token'
+  | 'unsupported_grant_type';
 
 export interface TokenGrant {
   accessToken: string;
@@ -227,4 +228,29 @@ export function redirectWith(params: AuthorizeParams, extra: Record<string, stri
   for (const [k, v] of Object.entries(extra)) target.searchParams.set(k, v);
   if (params.state !== undefined) target.searchParams.set('state', params.state);
   return target.toString();
+}
+
+/** A standard (RFC 6749) token request, given the client credentials from wherever the provider reads them. */
+export function redeemTokenRequest(
+  store: OAuthStore,
+  fields: Record<string, string | undefined>,
+  client: { clientId: string; clientSecret: string },
+): { grantType: string; result: TokenResult } {
+  const grantType = fields.grant_type ?? '';
+  if (grantType === 'authorization_code') {
+    const result = store.redeemCode({
+      ...client,
+      code: fields.code ?? '',
+      ...(fields.redirect_uri && { redirectUri: fields.redirect_uri }),
+      ...(fields.code_verifier && { codeVerifier: fields.code_verifier }),
+    });
+    return { grantType, result };
+  }
+  if (grantType === 'refresh_token') {
+    return {
+      grantType,
+      result: store.redeemRefreshToken({ ...client, refreshToken: fields.refresh_token ?? '' }),
+    };
+  }
+  return { grantType, result: { ok: false, failure: 'unsupported_grant_type' } };
 }

@@ -277,15 +277,18 @@ async function handleGit(
     pathInfo: `/${repo.spec.owner}/${repo.spec.name}.git${rest}`,
     query: url.search.slice(1),
     ...(caller && { remoteUser: caller.login }),
+    beforeEnd: async () => {
+      const login = caller?.login;
+      core.log.push({
+        kind: 'git',
+        repo: repo.fullName,
+        service,
+        status: res.statusCode,
+        ...(login && { login }),
+      });
+      if (before && login && req.method === 'POST') await recordPush(core, repo, before, login);
+    },
   });
-  core.log.push({
-    kind: 'git',
-    repo: repo.fullName,
-    service,
-    status: res.statusCode,
-    ...(caller && { login: caller.login }),
-  });
-  if (before && caller && req.method === 'POST') await recordPush(core, repo, before, caller.login);
 }
 
 async function recordPush(core: FakeCore, repo: RepoRecord, before: Map<string, string>, login: string) {

@@ -1,7 +1,7 @@
 // What the fakes' tests do as a client: click through the sign-in form, call the token endpoint, run real git.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -61,9 +61,15 @@ export async function getJson(
 export const credentialHelper = (user: string, token: string) =>
   `!f() { echo username=${user}; echo password=${token}; }; f`;
 
+let home: string | undefined;
+
 /** Runs git without any global config or prompt, so a missing credential fails instead of asking. */
 export function git(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const home = mkdtempSync(join(tmpdir(), 'fake-scm-home-'));
+  if (!home) {
+    const dir = mkdtempSync(join(tmpdir(), 'fake-scm-home-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    home = dir;
+  }
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,

@@ -1,0 +1,113 @@
+// Sign-in with fake-github (its documented OAuth endpoints, backed by git http-backend) in Chromium,
+// a private repository opened from /#<url>, and a commit pushed from the workspace's terminal with
+// the user's token (handed to git by gp credential-helper) landing in the fake's repository.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { type FakeScm, startFakeGitHub } from '@atelier/fake-scm';
+import type { Browser } from 'playwright-core';
+import { AtelierProcess } from './harness/atelier.js';
+import { launchBrowser, screenshot } from './harness/browser.js';
+
+const APP = {
+  clientId: 'atelier-e2e',
+  clientSecret: 'atelier-e2e-secret-0123456789',
+  redirectUris: [] as string[],
+};
+
+let gh: FakeScm;
+let atelier: AtelierProcess;
+let browser: Browser;
+
+before(async () => {
+  gh = await startFakeGitHub({
+    users: [{ login: 'octo', id: 7, name: 'Octo Cat', email: 'octo@example.com' }],
+    apps: [APP],
+    repos: [
+      { owner: 'octo', name: 'private-repo', private: true, branches: { main: { 'README.md': 'secret\n' } } },
+    ],
+  });
+  atelier = await AtelierProcess.start({
+    name: 'scm',
+    extraConfig: [
+      'authProviders:',
+      '  - id: fake-github',
+      `    host: "${gh.host}"`,
+      '    type: GitHub',
+      '    scheme: http',
+      `    oauth: { clientId: ${APP.clientId}, clientSecret: ${APP.clientSecret} }`,
+    ].join('\n'),
+  });
+  // the OAuth app at the fake knows Atelier's callback once Atelier has its port
+  APP.redirectUris.push(`${atelier.url}/auth/callback`);
+  await atelier.createUser('admin', true);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await atelier?.dispose();
+  await gh?.close();
+});
+
+test('sign in with fake-github, open its private repository, push a commit from the workspace', {
+  timeout: 300_000,
+}, async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const context = `${gh.url}/octo/private-repo.git`;
+  await page.goto(`${atelier.url}/#${context}`);
+  // not signed in: the sign-in page offers the provider
+  await page.getByTestId('sign-in-fake-github').waitFor();
+  await screenshot(page, 'scm-1-sign-in');
+  // private repositories: the prompt's link asks for repository access on top of the sign-in
+  await page.goto(
+    `${atelier.url}/auth/fake-github/login?repositories=1&returnTo=${encodeURIComponent(`/#${context}`)}`,
+  );
+  await page.getByRole('button', { name: 'Authorize' }).waitFor();
+  await screenshot(page, 'scm-2-fake-github');
+  await page.getByRole('button', { name: 'Authorize' }).click();
+  // back at Atelier, signed in: /#<url> creates the workspace; the start page opens its terminal
+  await page.waitForURL(/\/start\//, { timeout: 60_000 });
+  const workspaceId = new URL(page.url()).pathname.split('/').pop() as string;
+  await page.waitForURL(new RegExp(`^http://${workspaceId}\\.ws\\.localhost`), { timeout: 180_000 });
+  await page.waitForFunction(() => 'atelierTerminal' in globalThis, undefined, { timeout: 30_000 });
+  await page.locator('.xterm').click();
+  await page.keyboard.type(
+    "git -c user.name=Octo -c user.email=octo@example.com commit -q --allow-empty -m 'from the workspace' && git push -q origin HEAD:main && echo pushed-$((6*7))\n",
+  );
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as { atelierTerminal: { readBuffer(): string[] } }).atelierTerminal
+        .readBuffer()
+        .some((l) => l.includes('pushed-42')),
+    undefined,
+    { timeout: 60_000 },
+  );
+  await screenshot(page, 'scm-3-pushed');
+  const push = gh.log.find((e) => e.kind === 'push');
+  assert.ok(
+    push && push.kind === 'push' && push.login === 'octo',
+    JSON.stringify(gh.log.filter((e) => e.kind !== 'api')),
+  );
+  const subject = execFileSync('git', [
+    '--git-dir',
+    gh.repoPath('octo', 'private-repo'),
+    'log',
+    '-1',
+    '--format=%s',
+    'main',
+  ])
+    .toString()
+    .trim();
+  assert.equal(subject, 'from the workspace');
+  // the token is nowhere in /workspace
+  await page.keyboard.type('grep -rl gho_ /workspace ~/.gitconfig 2>/dev/null | wc -l | sed s/^/leaks-/\n');
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as { atelierTerminal: { readBuffer(): string[] } }).atelierTerminal
+        .readBuffer()
+        .some((l) => l.trim() === 'leaks-0'),
+    undefined,
+    { timeout: 30_000 },
+  );
+});
