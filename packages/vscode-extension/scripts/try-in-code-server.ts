@@ -13,13 +13,24 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findIde } from '@atelier/ide';
 import { chromium, type Page } from 'playwright-core';
 import { FakeSupervisor, fakeInfo, fakePort } from '../src/fake-supervisor.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(packageDir, '../..');
-const codeServer = process.env.CODE_SERVER_DIR ?? '/work/scratch/ide/cs/node_modules/code-server';
-const node = process.env.CODE_SERVER_NODE ?? '/work/scratch/ide/node24/node_modules/node/bin/node';
+// the install setup.sh makes for the tests (.cache/ide), unless the environment names another
+const installed = await findIde(join(repo, '.cache', 'ide'));
+const codeServer: string =
+  process.env.CODE_SERVER_DIR ?? required(installed && join(installed.codeServerModules, 'code-server'));
+const node: string = process.env.CODE_SERVER_NODE ?? required(installed?.nodeBinary);
+
+function required(path: string | undefined): string {
+  if (path) return path;
+  throw new Error(
+    'no code-server in .cache/ide: run scripts/setup.sh test, or set CODE_SERVER_DIR and CODE_SERVER_NODE',
+  );
+}
 const mode = process.argv.find((a) => a.startsWith('--extension='))?.split('=')[1] ?? 'vsix';
 const shots = join(repo, 'test-results');
 const tmp = mkdtempSync(join(tmpdir(), 'atelier-ext-try-'));

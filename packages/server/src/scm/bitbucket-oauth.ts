@@ -1,19 +1,10 @@
 // Bitbucket Cloud: OAuth 2 consumers (no PKCE: the state guards the flow; client authenticated with
 // HTTP Basic), refresh tokens; /2.0/user and /2.0/user/emails.
 import { z } from 'zod';
-import { expiresAt, getJson, oauthError, postForm } from './http.js';
+import { getJson, postForm, providerToken } from './http.js';
 import type { OAuthFlavor } from './oauth.js';
 import type { AuthProvider } from './providers.js';
 
-const token = z.union([
-  z.object({
-    access_token: z.string().min(1),
-    scopes: z.string().default(''),
-    refresh_token: z.string().optional(),
-    expires_in: z.number().optional(),
-  }),
-  z.object({ error: z.string(), error_description: z.string().optional() }),
-]);
 const user = z.object({
   uuid: z.string(),
   username: z.string(),
@@ -46,7 +37,7 @@ export const bitbucketOAuth: OAuthFlavor = {
     return url.toString();
   },
   async exchange(provider, code) {
-    return parse(
+    return providerToken(
       provider,
       await postForm(
         provider,
@@ -54,10 +45,11 @@ export const bitbucketOAuth: OAuthFlavor = {
         { grant_type: 'authorization_code', code },
         basic(provider),
       ),
+      'scopes',
     );
   },
   async refresh(provider, refreshToken) {
-    return parse(
+    return providerToken(
       provider,
       await postForm(
         provider,
@@ -65,6 +57,7 @@ export const bitbucketOAuth: OAuthFlavor = {
         { grant_type: 'refresh_token', refresh_token: refreshToken },
         basic(provider),
       ),
+      'scopes',
     );
   },
   async account(provider, accessToken) {
@@ -78,14 +71,3 @@ export const bitbucketOAuth: OAuthFlavor = {
     return { subject: u.uuid, login: u.username, email: primary ?? null, name: u.display_name ?? null };
   },
 };
-
-function parse(provider: AuthProvider, body: unknown) {
-  const answer = token.parse(body);
-  if ('error' in answer) throw oauthError(provider, answer.error, answer.error_description);
-  return {
-    accessToken: answer.access_token,
-    ...(answer.refresh_token ? { refreshToken: answer.refresh_token } : {}),
-    scopes: answer.scopes.split(/[ ,]+/).filter(Boolean),
-    ...expiresAt(answer.expires_in),
-  };
-}

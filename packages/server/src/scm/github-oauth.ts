@@ -1,18 +1,9 @@
 // GitHub (github.com and GitHub Enterprise): OAuth apps with PKCE; /user and /user/emails.
 import { z } from 'zod';
-import { expiresAt, getJson, oauthError, postForm } from './http.js';
+import { getJson, postForm, providerToken } from './http.js';
 import type { OAuthFlavor } from './oauth.js';
 import type { AuthProvider } from './providers.js';
 
-const token = z.union([
-  z.object({
-    access_token: z.string().min(1),
-    scope: z.string().default(''),
-    refresh_token: z.string().optional(),
-    expires_in: z.number().optional(),
-  }),
-  z.object({ error: z.string(), error_description: z.string().optional() }),
-]);
 const user = z.object({
   id: z.number(),
   login: z.string(),
@@ -50,14 +41,7 @@ export const githubOAuth: OAuthFlavor = {
       redirect_uri: provider.callbackUrl,
       code_verifier: verifier,
     });
-    const answer = token.parse(body);
-    if ('error' in answer) throw oauthError(provider, answer.error, answer.error_description);
-    return {
-      accessToken: answer.access_token,
-      ...(answer.refresh_token ? { refreshToken: answer.refresh_token } : {}),
-      scopes: answer.scope.split(/[ ,]+/).filter(Boolean),
-      ...expiresAt(answer.expires_in),
-    };
+    return providerToken(provider, body, 'scope');
   },
   async account(provider, accessToken) {
     const u = user.parse(await getJson(provider, `${githubApi(provider)}/user`, accessToken));

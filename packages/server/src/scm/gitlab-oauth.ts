@@ -1,17 +1,8 @@
 // GitLab (gitlab.com and self-managed): OAuth 2 with PKCE and refresh tokens, /api/v4/user.
 import { z } from 'zod';
-import { expiresAt, getJson, oauthError, postForm } from './http.js';
+import { getJson, postForm, providerToken } from './http.js';
 import type { OAuthFlavor } from './oauth.js';
 
-const token = z.union([
-  z.object({
-    access_token: z.string().min(1),
-    scope: z.string().default(''),
-    refresh_token: z.string().optional(),
-    expires_in: z.number().optional(),
-  }),
-  z.object({ error: z.string(), error_description: z.string().optional() }),
-]);
 const user = z.object({
   id: z.number(),
   username: z.string(),
@@ -36,7 +27,7 @@ export const gitlabOAuth: OAuthFlavor = {
     return url.toString();
   },
   async exchange(provider, code, verifier) {
-    return parse(
+    return providerToken(
       provider,
       await postForm(provider, `${provider.webOrigin}/oauth/token`, {
         client_id: provider.clientId,
@@ -46,10 +37,11 @@ export const gitlabOAuth: OAuthFlavor = {
         redirect_uri: provider.callbackUrl,
         code_verifier: verifier,
       }),
+      'scope',
     );
   },
   async refresh(provider, refreshToken) {
-    return parse(
+    return providerToken(
       provider,
       await postForm(provider, `${provider.webOrigin}/oauth/token`, {
         client_id: provider.clientId,
@@ -58,6 +50,7 @@ export const gitlabOAuth: OAuthFlavor = {
         grant_type: 'refresh_token',
         redirect_uri: provider.callbackUrl,
       }),
+      'scope',
     );
   },
   async account(provider, accessToken) {
@@ -65,14 +58,3 @@ export const gitlabOAuth: OAuthFlavor = {
     return { subject: String(u.id), login: u.username, email: u.email ?? null, name: u.name ?? null };
   },
 };
-
-function parse(provider: Parameters<OAuthFlavor['exchange']>[0], body: unknown) {
-  const answer = token.parse(body);
-  if ('error' in answer) throw oauthError(provider, answer.error, answer.error_description);
-  return {
-    accessToken: answer.access_token,
-    ...(answer.refresh_token ? { refreshToken: answer.refresh_token } : {}),
-    scopes: answer.scope.split(/[ ,]+/).filter(Boolean),
-    ...expiresAt(answer.expires_in),
-  };
-}

@@ -1,5 +1,7 @@
 // Calls to a provider's OAuth and REST endpoints, with its name in every error and a time limit.
 import { AppError } from '@atelier/protocol';
+import { z } from 'zod';
+import type { ProviderToken } from './oauth.js';
 import type { AuthProvider } from './providers.js';
 
 export async function reach(provider: AuthProvider, url: string, init: RequestInit = {}): Promise<Response> {
@@ -58,3 +60,36 @@ export function oauthError(provider: AuthProvider, error: string, description: s
 
 export const expiresAt = (seconds: number | undefined) =>
   seconds ? { expiresAt: new Date(Date.now() + seconds * 1000).toISOString() } : {};
+
+/**
+ * A token endpoint's answer (RFC 6749 §5.1, or §5.2 for an error) as ProviderToken. GitHub and
+ * GitLab name the granted scopes `scope`, Bitbucket `scopes`.
+ */
+export function providerToken(
+  provider: AuthProvider,
+  body: unknown,
+  scopeField: 'scope' | 'scopes',
+): ProviderToken {
+  const answer = z
+    .union([
+      z.object({
+        access_token: z.string().min(1),
+        scope: z.string().optional(),
+        scopes: z.string().optional(),
+        refresh_token: z.string().optional(),
+        expires_in: z.number().optional(),
+      }),
+      z.object({ error: z.string(), error_description: z.string().optional() }),
+    ])
+    .parse(body);
+  if ('error' in answer) throw oauthError(provider, answer.error, answer.error_description);
+  const granted = (answer as Record<string, unknown>)[scopeField];
+  return {
+    accessToken: answer.access_token,
+    ...(answer.refresh_token ? { refreshToken: answer.refresh_token } : {}),
+    scopes: String(granted ?? '')
+      .split(/[ ,]+/)
+      .filter(Boolean),
+    ...expiresAt(answer.expires_in),
+  };
+}
