@@ -16,13 +16,7 @@ import type { WorkspaceSpec } from '../runtimes/types.js';
 import { inactivityTimeout, parsePreferences } from '../timeouts.js';
 import { restoreContent } from './content.js';
 import { supervisorConfigEnv, workspaceEnvironment } from './environment.js';
-import {
-  grantServerAccess,
-  heartbeatIntervalMs,
-  ideChoiceOf,
-  ideConfig,
-  workspaceInfo,
-} from './workspace-access.js';
+import { grantServerAccess, heartbeatIntervalMs, ideConfig, workspaceInfo } from './workspace-access.js';
 
 /** Drives a starting instance one phase further until it runs; throws with what went wrong. */
 export async function driveStart(ctx: LifecycleContext, instance: Instance): Promise<Instance> {
@@ -256,11 +250,14 @@ async function workspaceSpec(
           }),
         };
   const ide = ctx.ide();
-  const [server, choice, inactivity] = await Promise.all([
+  // the owner's preferences decide the IDE and the inactivity time-out: read once
+  const [server, owner] = await Promise.all([
     grantServerAccess(ctx, instance),
-    ideChoiceOf(ctx, workspace),
-    inactivityFor(ctx, workspace),
+    ctx.repos.users.get(workspace.ownerId),
   ]);
+  const preferences = parsePreferences(owner?.preferences ?? null);
+  const choice = preferences.ide ?? ctx.config.ide.default;
+  const inactivity = inactivityTimeout(ctx.config.workspace.timeouts, workspace, preferences);
   const config: SupervisorConfigInput = {
     workspaceId: workspace.id,
     instanceId: instance.id,
@@ -296,15 +293,6 @@ async function workspaceSpec(
     readOnlyHostPaths: repo.kind === 'file' ? [decodeURIComponent(new URL(repo.cloneUrl).pathname)] : [],
     ...(choice === 'code' && ide ? { ide } : {}),
   };
-}
-
-async function inactivityFor(ctx: LifecycleContext, workspace: Workspace) {
-  const owner = await ctx.repos.users.get(workspace.ownerId);
-  return inactivityTimeout(
-    ctx.config.workspace.timeouts,
-    workspace,
-    parsePreferences(owner?.preferences ?? null),
-  );
 }
 
 /** Repository URLs on the host's loopback are reached through the runtime's host address. */

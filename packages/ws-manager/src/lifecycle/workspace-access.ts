@@ -14,7 +14,6 @@ import {
 } from '@atelier/protocol';
 import type { LifecycleContext } from '../context.js';
 import { IDE_MOUNTS, type IdeHostPaths } from '../runtimes/types.js';
-import { parsePreferences } from '../timeouts.js';
 
 const LOCAL_HOST = /^(localhost|.*\.localhost|127(\.\d+){3}|\[::1\])$/;
 
@@ -52,12 +51,6 @@ export function serverEndpoint(
       ? { host: alias, port: base.port ? Number(base.port) : base.protocol === 'https:' ? 443 : 80 }
       : null;
   return { apiUrl, connectTo, caPem: ctx.workspaceCaPem ?? null };
-}
-
-/** The owner's IDE choice, else the installation's default. */
-export async function ideChoiceOf(ctx: LifecycleContext, workspace: Workspace): Promise<IdeChoice> {
-  const owner = await ctx.repos.users.get(workspace.ownerId);
-  return parsePreferences(owner?.preferences ?? null).ide ?? ctx.config.ide.default;
 }
 
 /** The supervisor's IDE settings: VS Code when chosen and installed, the terminal page otherwise. */
