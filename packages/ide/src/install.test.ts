@@ -121,7 +121,10 @@ describe('installOnce (with is-number from the registry)', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    while (!existsSync(join(dir, 'is-number.lock')) && child.exitCode === null) await sleep(20);
+    // the lock exists a moment before its holder has written its name into it
+    const lock = join(dir, 'is-number.lock');
+    while (!(existsSync(lock) && readFileSync(lock, 'utf8').includes('pid')) && child.exitCode === null)
+      await sleep(20);
     const here = installIsNumber(dir);
     const mine = await here.done;
     assert.equal(await exited, 0);
