@@ -20,6 +20,8 @@ export interface AuthProvider {
   webOrigin: string;
   /** where the provider sends the user back: <dashboard>/auth/callback */
   callbackUrl: string;
+  /** OIDC: the issuer whose /.well-known/openid-configuration names the endpoints */
+  issuer?: string;
 }
 
 export function configuredProviders(config: Config, urls: PublicUrls): AuthProvider[] {
@@ -39,6 +41,7 @@ export function configuredProviders(config: Config, urls: PublicUrls): AuthProvi
       clientSecret: p.oauth.clientSecret,
       webOrigin: `${p.scheme}://${p.host}`,
       callbackUrl,
+      ...(p.oauth.issuer ? { issuer: p.oauth.issuer } : {}),
     };
   });
 }
