@@ -1,12 +1,12 @@
-// Signing in with a provider: the start (a one-use flow with state and PKCE, then the provider's
-// page) and the callback (the flow taken once, the code exchanged, the account linked to a user —
-// new, existing or the signed-in one — and its token sealed).
+// Signing in with a provider: the start (a one-use flow with state, PKCE and for OpenID Connect a
+// nonce, then the provider's page) and the callback (the flow taken once, the code exchanged, the
+// account linked to a user — new, existing or the signed-in one — and an SCM's token sealed).
 import { createHash, randomBytes } from 'node:crypto';
 import type { User } from '@atelier/db';
 import { hashToken } from '@atelier/db';
 import { AppError, type UserId } from '@atelier/protocol';
 import type { Deps } from '../app-env.js';
-import { flavorOf, type ProviderAccount, pkcePair } from './oauth.js';
+import { flavorOf, nonceOf, type ProviderAccount, pkcePair } from './oauth.js';
 import { type AuthProvider, providerById } from './providers.js';
 
 const FLOW_TTL_MS = 10 * 60_000;
@@ -38,6 +38,13 @@ export class SignIn {
     const { verifier, challenge } = pkcePair();
     const flavor = flavorOf(provider);
     const scopes = flavor.scopes(input.repositories);
+    // first: an OpenID Connect provider that cannot be discovered leaves no flow behind
+    const target = await flavor.authorizeUrl(provider, {
+      state,
+      challenge,
+      nonce: nonceOf(verifier),
+      scopes,
+    });
     await this.deps.repos.oauthFlows.create({
       stateHash: hashToken(state),
       providerId: provider.id,
@@ -47,7 +54,7 @@ export class SignIn {
       scopes: scopes.join(' '),
       ttlMs: FLOW_TTL_MS,
     });
-    return flavor.authorizeUrl(provider, { state, challenge, scopes });
+    return target;
   }
 
   /** The provider sent the browser back: the signed-in user and where to go. */
@@ -61,12 +68,15 @@ export class SignIn {
     }
     const provider = providerById(this.providers, flow.providerId);
     const flavor = flavorOf(provider);
-    const token = await flavor.exchange(
+    const verifier = this.deps.secrets.open(flow.codeVerifierSealed);
+    const { account: named, ...token } = await flavor.exchange(
       provider,
       input.code,
-      this.deps.secrets.open(flow.codeVerifierSealed),
+      verifier,
+      nonceOf(verifier),
     );
-    const account = await flavor.account(provider, token.accessToken);
+    const account = named ?? (await flavor.account?.(provider, token.accessToken));
+    if (!account) throw new AppError('internal', `${provider.id} signed in without naming an account`);
     const user = await this.userFor(provider, account, flow.userId);
     await this.deps.repos.identities.link({
       providerId: provider.id,
@@ -75,13 +85,16 @@ export class SignIn {
       login: account.login,
       email: account.email,
     });
-    await this.deps.repos.scmTokens.put({
-      providerId: provider.id,
-      subject: account.subject,
-      tokenSealed: this.deps.secrets.seal(JSON.stringify(token)),
-      scopes: token.scopes.join(' '),
-      expiresAt: token.expiresAt ?? null,
-    });
+    // an OpenID Connect provider only signs in: its tokens open no repository, so none is kept
+    if (provider.type !== 'OIDC') {
+      await this.deps.repos.scmTokens.put({
+        providerId: provider.id,
+        subject: account.subject,
+        tokenSealed: this.deps.secrets.seal(JSON.stringify(token)),
+        scopes: token.scopes.join(' '),
+        expiresAt: token.expiresAt ?? null,
+      });
+    }
     this.deps.logger.info(
       { userId: user.id, provider: provider.id, login: account.login, scopes: token.scopes },
       'signed in with a provider',
