@@ -1,7 +1,10 @@
 // Typed client of the Atelier HTTP API v1: JSON over fetch with the session cookie, errors as ApiError.
 import {
   type AddSshKeyRequest,
+  adminAuthProviderSchema,
+  adminAuthProvidersSchema,
   authProviderSummarySchema,
+  type CreateAuthProviderRequest,
   type CreateWorkspaceRequest,
   createTokenResponseSchema,
   createWorkspaceResponseSchema,
@@ -12,6 +15,7 @@ import {
   portSchema,
   setupStatusSchema,
   sshKeySchema,
+  type UpdateAuthProviderRequest,
   type UserDto,
   type UserPreferences,
   userEnvVarSchema,
@@ -152,6 +156,20 @@ export const api = {
   logout: () => request('POST', '/logout', null),
 
   authProviders: () => request('GET', '/auth/providers', authProviderSummarySchema.array()),
+
+  // administrators; `force`: go ahead although accounts are linked under the provider's id
+  listAdminAuthProviders: () => request('GET', '/admin/auth-providers', adminAuthProvidersSchema),
+  createAuthProvider: (body: CreateAuthProviderRequest, force = false) =>
+    request('POST', `/admin/auth-providers${force ? '?force=1' : ''}`, adminAuthProviderSchema, body),
+  updateAuthProvider: (id: string, body: UpdateAuthProviderRequest, force = false) =>
+    request(
+      'PATCH',
+      `/admin/auth-providers/${encodeURIComponent(id)}${force ? '?force=1' : ''}`,
+      adminAuthProviderSchema,
+      body,
+    ),
+  deleteAuthProvider: (id: string, force = false) =>
+    request('DELETE', `/admin/auth-providers/${encodeURIComponent(id)}${force ? '?force=1' : ''}`, null),
 
   listWorkspaces: () => request('GET', '/workspaces', workspaceListParser),
   getWorkspace: (id: string) => request('GET', `/workspaces/${encodeURIComponent(id)}`, workspaceSchema),

@@ -3,6 +3,7 @@ export { type DatabaseHandle, openDatabase } from './connect.js';
 export type { DialectName } from './dialect.js';
 export { MIGRATIONS, migrateToLatest } from './migrations/migrate.js';
 export { AccessTokenRepository } from './repositories/access-tokens.js';
+export { type AuthProviderPatch, AuthProviderRepository } from './repositories/auth-providers.js';
 export { BackupRepository, type NewBackup } from './repositories/backups.js';
 export { IdentityRepository, ScmTokenRepository } from './repositories/identities.js';
 export { InstanceLogRepository } from './repositories/instance-logs.js';

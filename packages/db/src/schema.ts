@@ -139,8 +139,10 @@ export interface UserSshKeysTable {
 export interface AuthProvidersTable {
   id: string;
   host: string;
-  /** github, gitlab, bitbucket, bitbucket-server, azure-devops, oidc */
+  /** as authProviders[].type of the config: GitHub, GitLab, Bitbucket, BitbucketServer, AzureDevOps, OIDC */
   type: string;
+  /** https, or http for a provider on this machine's loopback */
+  scheme: string;
   clientId: string;
   clientSecretSealed: string;
   issuer: string | null;

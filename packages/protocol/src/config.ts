@@ -1,6 +1,7 @@
 // The one configuration schema of Atelier: embedded defaults, a YAML file, then ATELIER_* variables.
 import { LineCounter, parseDocument, parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { authProviderConfigSchema } from './auth-provider-config.js';
 import { AppError, formatIssues } from './errors.js';
 import { bytesSchema, cpuSchema, durationSchema } from './units.js';
 
@@ -232,53 +233,7 @@ export function isLocalOnly(domain: string, bindAddress: string): boolean {
   return loopback || domain === 'localhost' || domain.endsWith('.localhost');
 }
 
-/** Loopback hosts: the only ones a provider may be reached at over plain http (local test servers). */
-const LOOPBACK_HOST = /^(localhost|127(\.\d+){3}|\[::1\])(:\d{1,5})?(\/|$)/;
-
-/**
- * An SCM or OIDC provider in the installer's shape (gitpod.md §8.1 authProviders): users sign in with
- * it, and for an SCM its repositories open with the user's token.
- */
-export const authProviderConfigSchema = z
-  .strictObject({
-    /** stable id, e.g. Public-GitHub; identities are stored under it, so do not change it */
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1–64 letters, digits, ".", "_" or "-"' }),
-    /** the SCM's host (with :port and a /path if it lives below one), e.g. github.com, gitlab.example.com */
-    host: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[\w.~-]+)*$/, {
-      message: 'must be a lower-case host name with an optional :port and /path, such as gitlab.example.com',
-    }),
-    type: z.enum(['GitHub', 'GitLab', 'Bitbucket', 'BitbucketServer', 'AzureDevOps', 'OIDC']),
-    /** https unless the host is this machine's loopback (a local test server) */
-    scheme: z.enum(['https', 'http']).default('https'),
-    oauth: z.strictObject({
-      clientId: z.string().min(1),
-      /** never logged; stored sealed when added through the dashboard */
-      clientSecret: z.string().min(1),
-      /** what to register at the provider; default https://<domain>/auth/callback (must be that if given) */
-      callBackUrl: z.url().optional(),
-      /** OIDC: the issuer whose /.well-known/openid-configuration names the endpoints */
-      issuer: z.url().optional(),
-    }),
-  })
-  .superRefine((p, ctx) => {
-    if (p.scheme === 'http' && !LOOPBACK_HOST.test(p.host)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['scheme'],
-        message: `http is only for a provider on this machine's loopback (${p.host} is not): use https`,
-      });
-    }
-    if (p.type === 'OIDC' && !p.oauth.issuer) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['oauth', 'issuer'],
-        message: 'an OIDC provider needs oauth.issuer',
-      });
-    }
-  });
-export type AuthProviderConfig = z.output<typeof authProviderConfigSchema>;
+export { type AuthProviderConfig, authProviderConfigSchema } from './auth-provider-config.js';
 
 const sshSchema = z.strictObject({
   /** the SSH gateway into workspaces (user `<wsid>#<owner token>`, the token as password, or a key) */

@@ -1,5 +1,6 @@
 // Public surface of @atelier/protocol.
 export * from './api.js';
+export * from './auth-provider-api.js';
 export * from './config.js';
 export * from './context/index.js';
 export * from './context-url.js';

@@ -9,6 +9,7 @@ import type {
 } from '@atelier/protocol';
 import type { WorkspaceManager } from '@atelier/ws-manager';
 import type { Logger } from 'pino';
+import type { AuthProviderRegistry } from './scm/provider-registry.js';
 
 /**
  * Checks that a repository can be cloned (and that `ref` exists in it) before a workspace is made,
@@ -35,8 +36,12 @@ export interface ServerDeps {
   checkRepository?: RepositoryCheck;
 }
 
-/** ServerDeps with the defaults filled in. */
-export type Deps = Required<Omit<ServerDeps, 'dashboardDir'>> & Pick<ServerDeps, 'dashboardDir'>;
+/** ServerDeps with the defaults filled in, and what createServer builds from them. */
+export type Deps = Required<Omit<ServerDeps, 'dashboardDir'>> &
+  Pick<ServerDeps, 'dashboardDir'> & {
+    /** the sign-in providers: the config file's and the administrators' (read at each use) */
+    authProviders: AuthProviderRegistry;
+  };
 
 /** Who made a request and with which credential. */
 export interface Caller {

@@ -1,7 +1,10 @@
 // The OpenAPI 3.1 document of API v1; its schemas are generated from the protocol's zod schemas.
 import {
   addSshKeyRequestSchema,
+  adminAuthProviderSchema,
+  adminAuthProvidersSchema,
   backupSchema,
+  createAuthProviderRequestSchema,
   createTokenRequestSchema,
   createTokenResponseSchema,
   createWorkspaceRequestSchema,
@@ -19,6 +22,7 @@ import {
   setWorkspaceSharingRequestSchema,
   setWorkspaceTimeoutRequestSchema,
   sshKeySchema,
+  updateAuthProviderRequestSchema,
   userEnvVarSchema,
   userPreferencesResponseSchema,
   userPreferencesSchema,
@@ -62,6 +66,8 @@ const OUTPUT_SCHEMAS = {
   WorkspaceTimeout: workspaceTimeoutSchema,
   WorkspacePorts: workspacePortsSchema,
   UserPreferencesResponse: userPreferencesResponseSchema,
+  AdminAuthProviders: adminAuthProvidersSchema,
+  AdminAuthProvider: adminAuthProviderSchema,
   WorkspaceEnvVars: z.object({
     variables: z.array(z.object({ name: z.string(), value: z.string(), repositoryPattern: z.string() })),
   }),
@@ -79,6 +85,8 @@ const INPUT_SCHEMAS = {
   WorkspaceHeartbeatRequest: workspaceHeartbeatRequestSchema,
   SetWorkspaceTimeoutRequest: setWorkspaceTimeoutRequestSchema,
   UserPreferences: userPreferencesSchema,
+  CreateAuthProviderRequest: createAuthProviderRequestSchema,
+  UpdateAuthProviderRequest: updateAuthProviderRequestSchema,
 } as const;
 type SchemaName = keyof typeof OUTPUT_SCHEMAS | keyof typeof INPUT_SCHEMAS;
 
@@ -104,6 +112,8 @@ interface Operation {
     plainText?: boolean;
   };
   errors?: Record<number, string>;
+  /** query parameters: name -> description */
+  query?: Record<string, string>;
 }
 
 const workspaceIdParam = {
@@ -368,6 +378,52 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       ok: { status: 200, description: sse, eventStream: true },
     },
   },
+  '/api/v1/admin/auth-providers': {
+    get: {
+      summary:
+        'Administrators: every sign-in provider (the config file’s read-only) and the callback URL to register at one',
+      ok: { status: 200, description: 'the providers', schema: ref('AdminAuthProviders') },
+      errors: { 403: 'the caller is no administrator' },
+    },
+    post: {
+      summary:
+        'Administrators: add a sign-in provider (an entry of the config file’s authProviders; the client secret is write-only)',
+      body: 'CreateAuthProviderRequest',
+      query: { force: '1: add it although accounts were linked under its id before' },
+      ok: { status: 201, description: 'the provider, without its secret', schema: ref('AdminAuthProvider') },
+      errors: {
+        403: 'the caller is no administrator',
+        409: 'the id or host is taken (also by the config file)',
+        412: 'accounts were linked under this id before; ?force=1 hands them to this provider',
+      },
+    },
+  },
+  '/api/v1/admin/auth-providers/{id}': {
+    patch: {
+      summary:
+        'Administrators: change a provider added in the dashboard (not its id); an absent clientSecret keeps the stored one',
+      body: 'UpdateAuthProviderRequest',
+      query: { force: '1: change host or type although accounts are linked (the same server moved)' },
+      ok: { status: 200, description: 'the provider, without its secret', schema: ref('AdminAuthProvider') },
+      errors: {
+        403: 'the caller is no administrator, or the provider comes from the config file',
+        404: 'no such provider',
+        409: 'the host is taken',
+        412: 'host or type would change while accounts are linked',
+      },
+    },
+    delete: {
+      summary:
+        'Administrators: delete a provider added in the dashboard; with ?force=1 also when accounts are linked (they are unlinked and their SCM tokens deleted)',
+      query: { force: '1: delete it and unlink its accounts' },
+      ok: { status: 204, description: 'deleted' },
+      errors: {
+        403: 'the caller is no administrator, or the provider comes from the config file',
+        404: 'no such provider',
+        412: 'accounts are linked to it',
+      },
+    },
+  },
   '/api/v1/openapi.json': {
     get: {
       summary: 'This document',
@@ -400,6 +456,9 @@ function operation(path: string, method: string, op: Operation): Record<string, 
     : [];
   if (path.includes('{port}')) parameters.push(portParam);
   if (path.includes('{index}')) parameters.push(taskIndexParam);
+  for (const [name, description] of Object.entries(op.query ?? {})) {
+    parameters.push({ name, in: 'query', required: false, description, schema: { type: 'string' } });
+  }
   return {
     operationId: `${method}${path
       .replace('/api/v1', '')

@@ -11,6 +11,7 @@ import { openApiDocument } from './openapi.js';
 import { requestLog, securityHeaders } from './request-log.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { activityRoutes } from './routes/activity-routes.js';
+import { authProviderRoutes } from './routes/auth-provider-routes.js';
 import { buildLogRoutes } from './routes/build-log-routes.js';
 import type { RouteContext } from './routes/context.js';
 import { envVarRoutes } from './routes/env-var-routes.js';
@@ -20,6 +21,7 @@ import { sshKeyRoutes } from './routes/ssh-key-routes.js';
 import { taskRoutes } from './routes/task-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { workspaceRoutes } from './routes/workspace-routes.js';
+import { AuthProviderRegistry } from './scm/provider-registry.js';
 import { ensureSetupCode } from './setup-code.js';
 import { readWorkspaceConfig } from './workspaces/config-files.js';
 import { checkRepository } from './workspaces/repository-check.js';
@@ -34,7 +36,7 @@ export interface Server {
 }
 
 export function createServer(serverDeps: ServerDeps, options: { events?: EventTiming } = {}): Server {
-  const deps: Deps = {
+  const withDefaults = {
     ...serverDeps,
     clock: serverDeps.clock ?? (() => new Date()),
     checkRepository:
@@ -44,6 +46,7 @@ export function createServer(serverDeps: ServerDeps, options: { events?: EventTi
         return readWorkspaceConfig(repository, ref, { credentials });
       }),
   };
+  const deps: Deps = { ...withDefaults, authProviders: new AuthProviderRegistry(withDefaults) };
   const auth = new Authenticator(deps);
   const ctx: RouteContext = { deps, auth, workspaces: new WorkspaceService(deps) };
   const app = new Hono<AppEnv>();
@@ -61,6 +64,7 @@ export function createServer(serverDeps: ServerDeps, options: { events?: EventTi
   workspaceRoutes(app, ctx);
   activityRoutes(app, ctx);
   oauthRoutes(app, ctx);
+  authProviderRoutes(app, ctx);
   buildLogRoutes(app, ctx);
   taskRoutes(app, ctx);
   eventRoutes(app, ctx, options.events);

@@ -38,6 +38,8 @@ export function Layout({
             {nav('/ssh-keys', 'SSH keys', pathname === '/ssh-keys')}
             {nav('/tokens', 'Access tokens', pathname === '/tokens')}
             {nav('/preferences', 'Preferences', pathname === '/preferences')}
+            {user.admin &&
+              nav('/admin/auth-providers', 'Sign-in providers', pathname === '/admin/auth-providers')}
           </nav>
         )}
         {user && (

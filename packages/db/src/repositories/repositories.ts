@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { AccessTokenRepository } from './access-tokens.js';
+import { AuthProviderRepository } from './auth-providers.js';
 import { BackupRepository } from './backups.js';
 import { IdentityRepository, ScmTokenRepository } from './identities.js';
 import { InstanceLogRepository } from './instance-logs.js';
@@ -31,6 +32,7 @@ export class Repositories {
   readonly identities: IdentityRepository;
   readonly scmTokens: ScmTokenRepository;
   readonly oauthFlows: OauthFlowRepository;
+  readonly authProviders: AuthProviderRepository;
 
   constructor(db: Kysely<Database>, clock: () => Date = () => new Date()) {
     this.users = new UserRepository(db, clock);
@@ -47,5 +49,6 @@ export class Repositories {
     this.identities = new IdentityRepository(db, clock);
     this.scmTokens = new ScmTokenRepository(db, clock);
     this.oauthFlows = new OauthFlowRepository(db, clock);
+    this.authProviders = new AuthProviderRepository(db, clock);
   }
 }

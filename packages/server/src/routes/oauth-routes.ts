@@ -5,19 +5,18 @@ import type { Hono } from 'hono';
 import { readParam } from '../api-errors.js';
 import type { AppEnv } from '../app-env.js';
 import { gitCredentials } from '../scm/git-credentials.js';
-import { configuredProviders } from '../scm/providers.js';
 import { SignIn } from '../scm/sign-in.js';
 import type { RouteContext } from './context.js';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function oauthRoutes(app: Hono<AppEnv>, { deps, auth }: RouteContext): void {
-  const providers = configuredProviders(deps.config, deps.urls);
-  const signIn = new SignIn(deps, providers);
+  // the current list at every request: providers added in the dashboard work at once, on every replica
+  const signIn = new SignIn(deps, () => deps.authProviders.list());
 
-  app.get('/api/v1/auth/providers', (c) =>
+  app.get('/api/v1/auth/providers', async (c) =>
     c.json(
-      providers.map((p) => ({
+      (await deps.authProviders.list()).map((p) => ({
         id: p.id,
         type: p.type,
         host: p.host,
@@ -38,7 +37,7 @@ export function oauthRoutes(app: Hono<AppEnv>, { deps, auth }: RouteContext): vo
     }
     const host = c.req.query('host');
     if (!host) throw new AppError('invalid_argument', 'add ?host=<the SCM host git asks about>');
-    const credentials = await gitCredentials(deps, providers, caller.user.id, host);
+    const credentials = await gitCredentials(deps, await deps.authProviders.list(), caller.user.id, host);
     deps.logger.info(
       { workspaceId: id, userId: caller.user.id, host },
       'git credentials handed to a workspace',

@@ -1,5 +1,5 @@
-// The installation's sign-in providers: the config file's (authProviders) — admins' own come later
-// through the dashboard. Each knows its web origin, API origin and OAuth endpoints by type.
+// The config file's sign-in providers (authProviders); provider-registry.ts adds the ones
+// administrators add in the dashboard. Each knows its web origin, API origin and OAuth endpoints by type.
 import {
   AppError,
   type AuthProviderConfig,

@@ -22,7 +22,8 @@ export function safeReturnTo(value: string | undefined): string {
 export class SignIn {
   constructor(
     private readonly deps: Deps,
-    private readonly providers: readonly AuthProvider[],
+    /** the providers as they are now (administrators add and remove them while Atelier runs) */
+    private readonly providers: () => Promise<readonly AuthProvider[]>,
   ) {}
 
   /** Where to send the browser: the provider's page, with a fresh state and PKCE challenge. */
@@ -33,7 +34,7 @@ export class SignIn {
     user: User | null;
     repositories: boolean;
   }): Promise<string> {
-    const provider = providerById(this.providers, input.providerId);
+    const provider = providerById(await this.providers(), input.providerId);
     const state = randomBytes(24).toString('base64url');
     const { verifier, challenge } = pkcePair();
     const flavor = flavorOf(provider);
@@ -66,7 +67,7 @@ export class SignIn {
         'this sign-in link was used already, has expired or was not started here: sign in again',
       );
     }
-    const provider = providerById(this.providers, flow.providerId);
+    const provider = providerById(await this.providers(), flow.providerId);
     const flavor = flavorOf(provider);
     const verifier = this.deps.secrets.open(flow.codeVerifierSealed);
     const { account: named, ...token } = await flavor.exchange(

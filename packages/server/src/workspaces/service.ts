@@ -24,7 +24,6 @@ import {
 import { activityOf, inactivityTimeout, parsePreferences } from '@atelier/ws-manager';
 import type { Deps } from '../app-env.js';
 import { gitCredentials } from '../scm/git-credentials.js';
-import { configuredProviders } from '../scm/providers.js';
 import { portDto, workspaceDto } from './dto.js';
 
 export class WorkspaceService {
@@ -118,7 +117,7 @@ export class WorkspaceService {
    * repository); without one, anonymously — and a refusal then says which provider to sign in with.
    */
   private async checkWithCredentials(user: User, repository: RepositoryContext, ref: string | undefined) {
-    const providers = configuredProviders(this.deps.config, this.deps.urls);
+    const providers = await this.deps.authProviders.list();
     const host = repository.kind === 'http' ? new URL(repository.cloneUrl).host : undefined;
     const provider = host ? providers.find((p) => p.host === host.toLowerCase()) : undefined;
     let credentials: GitCredentials | undefined;
