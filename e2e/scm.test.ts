@@ -1,6 +1,7 @@
 // Sign-in with fake-github (its documented OAuth endpoints, backed by git http-backend) in Chromium,
-// a private repository opened from /#<url>, and a commit pushed from the workspace's terminal with
-// the user's token (handed to git by gp credential-helper) landing in the fake's repository.
+// a pull request of a private repository opened from /#<url> (resolved through the fake's REST API:
+// the workspace is on the PR's branch), and a commit pushed from the workspace's terminal with the
+// user's token (handed to git by gp credential-helper) landing on that branch in the fake.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
@@ -24,7 +25,13 @@ before(async () => {
     users: [{ login: 'octo', id: 7, name: 'Octo Cat', email: 'octo@example.com' }],
     apps: [APP],
     repos: [
-      { owner: 'octo', name: 'private-repo', private: true, branches: { main: { 'README.md': 'secret\n' } } },
+      {
+        owner: 'octo',
+        name: 'private-repo',
+        private: true,
+        branches: { main: { 'README.md': 'secret\n' }, 'feature/greeting': { 'hello.txt': 'hello\n' } },
+        pulls: [{ number: 3, title: 'Say hello', head: 'feature/greeting', base: 'main', author: 'octo' }],
+      },
     ],
   });
   atelier = await AtelierProcess.start({
@@ -50,19 +57,23 @@ after(async () => {
   await gh?.close();
 });
 
-test('sign in with fake-github, open its private repository, push a commit from the workspace', {
+test('sign in with fake-github, open a pull request of its private repository, push to its branch', {
   timeout: 300_000,
 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const context = `${gh.url}/octo/private-repo.git`;
+  const context = `${gh.url}/octo/private-repo/pull/3`;
   await page.goto(`${atelier.url}/#${context}`);
   // not signed in: the sign-in page offers the provider
   await page.getByTestId('sign-in-fake-github').waitFor();
   await screenshot(page, 'scm-1-sign-in');
-  // private repositories: the prompt's link asks for repository access on top of the sign-in
-  await page.goto(
-    `${atelier.url}/auth/fake-github/login?repositories=1&returnTo=${encodeURIComponent(`/#${context}`)}`,
-  );
+  await page.getByTestId('sign-in-fake-github').click();
+  await page.getByRole('button', { name: 'Authorize' }).click();
+  // signed in, but without access to private repositories: the pull request cannot be seen, and
+  // the page offers to ask fake-github for that access
+  await page.getByTestId('grant-access-link').waitFor({ timeout: 30_000 });
+  assert.match((await page.getByTestId('create-error').textContent()) ?? '', /grant fake-github access/);
+  await screenshot(page, 'scm-2-grant-access');
+  await page.getByTestId('grant-access-link').click();
   await page.getByRole('button', { name: 'Authorize' }).waitFor();
   await screenshot(page, 'scm-2-fake-github');
   await page.getByRole('button', { name: 'Authorize' }).click();
@@ -72,8 +83,18 @@ test('sign in with fake-github, open its private repository, push a commit from 
   await page.waitForURL(new RegExp(`^http://${workspaceId}\\.ws\\.localhost`), { timeout: 180_000 });
   await page.waitForFunction(() => 'atelierTerminal' in globalThis, undefined, { timeout: 30_000 });
   await page.locator('.xterm').click();
+  // the checkout is the pull request's branch, with its file
+  await page.keyboard.type('echo on-$(git rev-parse --abbrev-ref HEAD)-$(cat hello.txt)\n');
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as { atelierTerminal: { readBuffer(): string[] } }).atelierTerminal
+        .readBuffer()
+        .some((l) => l.trim() === 'on-feature/greeting-hello'),
+    undefined,
+    { timeout: 60_000 },
+  );
   await page.keyboard.type(
-    "git -c user.name=Octo -c user.email=octo@example.com commit -q --allow-empty -m 'from the workspace' && git push -q origin HEAD:main && echo pushed-$((6*7))\n",
+    "git -c user.name=Octo -c user.email=octo@example.com commit -q --allow-empty -m 'from the workspace' && git push -q origin HEAD && echo pushed-$((6*7))\n",
   );
   await page.waitForFunction(
     () =>
@@ -86,16 +107,18 @@ test('sign in with fake-github, open its private repository, push a commit from 
   await screenshot(page, 'scm-3-pushed');
   const push = gh.log.find((e) => e.kind === 'push');
   assert.ok(
-    push && push.kind === 'push' && push.login === 'octo',
+    push && push.kind === 'push' && push.login === 'octo' && push.ref === 'refs/heads/feature/greeting',
     JSON.stringify(gh.log.filter((e) => e.kind !== 'api')),
   );
+  // the pull request was resolved through the REST API with the user's token
+  assert.ok(gh.log.some((e) => e.kind === 'api' && e.path.endsWith('/pulls/3') && e.login === 'octo'));
   const subject = execFileSync('git', [
     '--git-dir',
     gh.repoPath('octo', 'private-repo'),
     'log',
     '-1',
     '--format=%s',
-    'main',
+    'feature/greeting',
   ])
     .toString()
     .trim();

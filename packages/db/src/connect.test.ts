@@ -112,6 +112,7 @@ for (const target of fixture.targets) {
           '0004_ssh_keys_sharing',
           '0005_ide_activity',
           '0006_identities',
+          '0007_workspace_context',
           '0008_auth_provider_scheme',
         ]);
         assert.deepEqual(await migrateToLatest(handle.db), []);
@@ -149,6 +150,7 @@ for (const target of fixture.targets) {
           '0004_ssh_keys_sharing',
           '0005_ide_activity',
           '0006_identities',
+          '0007_workspace_context',
           '0008_auth_provider_scheme',
         ]);
         assert.deepEqual(await migrateToLatest(first.db), []);

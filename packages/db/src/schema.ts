@@ -49,6 +49,8 @@ export interface WorkspacesTable {
   shared: number;
   /** the workspace's own inactivity time-out in ms (`gp timeout set`); null: the owner's preference or the default */
   timeoutMs: number | null;
+  /** what the context URL resolved to through its SCM (protocol ResolvedContext as JSON); null: the repository as cloned */
+  context: string | null;
   createdAt: IsoTime;
   deletedAt: IsoTime | null;
 }

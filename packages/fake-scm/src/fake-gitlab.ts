@@ -234,6 +234,25 @@ async function fileJson(ctx: RepoCtx, [path = '']: string[]): Promise<Reply> {
   });
 }
 
+/** `GET /projects/:id/repository/tree?path=&ref=`: one folder's entries (not recursive), as GitLab lists them. */
+async function tree(ctx: RepoCtx): Promise<Reply> {
+  const path = (ctx.req.query.get('path') ?? '').replace(/^\/+|\/+$/g, '');
+  const ref = ctx.req.query.get('ref') ?? ctx.repo.defaultBranch;
+  const sha = await ctx.repo.git.resolve(ref);
+  const type = sha && path ? await ctx.repo.git.entryType(sha, path) : sha ? 'tree' : undefined;
+  if (!sha || type !== 'tree') return notFound('Tree');
+  const entries = await ctx.repo.git.listTree(sha, path);
+  return ok(
+    entries.map((e) => ({
+      id: e.sha,
+      name: e.name,
+      type: e.type === 'tree' ? 'tree' : 'blob',
+      path: path ? `${path}/${e.name}` : e.name,
+      mode: e.type === 'tree' ? '040000' : '100644',
+    })),
+  );
+}
+
 const projectRoutes: Route<RepoCtx>[] = [
   ['GET', /^$/, async (ctx) => ok(projectJson(ctx.core, ctx.repo))],
   ['GET', /^\/merge_requests\/(\d+)$/, mergeRequest],
@@ -241,6 +260,7 @@ const projectRoutes: Route<RepoCtx>[] = [
   ['GET', /^\/repository\/commits\/([^/]+)$/, commit],
   ['GET', /^\/repository\/branches\/([^/]+)$/, branch],
   ['GET', /^\/repository\/tags\/([^/]+)$/, tag],
+  ['GET', /^\/repository\/tree$/, tree],
   ['GET', /^\/repository\/files\/([^/]+)\/raw$/, rawFile],
   ['GET', /^\/repository\/files\/([^/]+)$/, fileJson],
 ];

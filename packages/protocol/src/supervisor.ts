@@ -1,6 +1,7 @@
 // The contract between the control plane and the supervisor inside every workspace container.
 import { z } from 'zod';
 import { ideChoiceSchema } from './api.js';
+import { localBranchSchema } from './context/resolved.js';
 import { serverAccessSchema } from './workspace-api.js';
 import { portConfigSchema, taskConfigSchema } from './workspace-config/types.js';
 
@@ -36,6 +37,10 @@ export const contentInitSchema = z.discriminatedUnion('kind', [
     kind: z.literal('git'),
     cloneUrl: z.string().min(1),
     ref: gitRefSchema.optional(),
+    /** a branch created at the checked-out commit and checked out (an issue's context) */
+    localBranch: localBranchSchema.optional(),
+    /** a pull request from a fork: its target repository, added as the remote `upstream` */
+    upstreamCloneUrl: z.string().min(1).optional(),
     gitConfig: z.record(z.string(), z.string()).optional(),
     additional: z.array(z.object({ cloneUrl: z.string().min(1), location: z.string().min(1) })).optional(),
   }),
@@ -76,6 +81,8 @@ export const supervisorConfigSchema = z.object({
         .object({ cloneUrl: z.string(), owner: z.string().nullable(), name: z.string() })
         .nullable(),
       ssh: z.object({ host: z.string(), port: z.number().int(), user: z.string() }).nullable(),
+      /** the file the context URL pointed at (absolute, below the checkout): the IDE opens it */
+      openFile: z.string().startsWith('/workspace/').optional(),
     })
     .optional(),
   /** how often the IDE and the terminal page send heartbeats on user activity */

@@ -37,6 +37,8 @@ export const workspaceInfoSchema = z.object({
   heartbeatIntervalMs: z.number().int().positive(),
   /** `ssh <user>@<host> -p <port>`; null when the SSH gateway is off */
   ssh: z.object({ host: z.string(), port: z.number().int(), user: z.string() }).nullable(),
+  /** the file the context URL pointed at (absolute): the IDE opens it on its first start */
+  openFile: z.string().optional(),
 });
 export type WorkspaceInfo = z.infer<typeof workspaceInfoSchema>;
 

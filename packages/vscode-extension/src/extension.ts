@@ -18,7 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
     return;
   }
   log.info(`supervisor API at ${base}`);
-  session = new Session(new SupervisorApi(base, (message) => log.warn(message)), log);
+  session = new Session(new SupervisorApi(base, (message) => log.warn(message)), log, context.workspaceState);
   session.start();
 }
 

@@ -29,6 +29,8 @@ export class Session implements vscode.Disposable {
   constructor(
     private readonly api: SupervisorApi,
     private readonly log: vscode.LogOutputChannel,
+    /** the window's workspace state: remembers which instance already opened its context's file */
+    private readonly state: vscode.Memento,
   ) {
     this.actions = new IdeActions(api, log);
     this.ports = new PortsView(this.actions);
@@ -96,6 +98,27 @@ export class Session implements vscode.Disposable {
     ];
   }
 
+  /**
+   * Opens the file the context URL pointed at (`…/blob/main/src/a.ts`), once per instance: a
+   * reloaded window keeps the editors the user has open instead.
+   */
+  private async openContextFile(path: string, instanceId: string): Promise<void> {
+    const key = 'atelier.openedContextFile';
+    if (this.state.get<string>(key) === instanceId) return;
+    await this.state.update(key, instanceId);
+    try {
+      const uri = vscode.Uri.file(path);
+      const stat = await vscode.workspace.fs.stat(uri);
+      if (stat.type & vscode.FileType.Directory) {
+        await vscode.commands.executeCommand('revealInExplorer', uri);
+      } else {
+        await vscode.window.showTextDocument(uri, { preview: false });
+      }
+    } catch (e) {
+      this.log.warn(`the context's file ${path} cannot be opened: ${errorText(e)}`);
+    }
+  }
+
   private async loadInfo(): Promise<void> {
     const backoff = new Backoff();
     while (!this.stop.signal.aborted) {
@@ -108,6 +131,7 @@ export class Session implements vscode.Disposable {
         // a window that opens focused is a user who just arrived
         if (vscode.window.state.focused) this.activity();
         this.log.info(`workspace ${info.workspaceId}, heartbeat every ${info.heartbeatIntervalMs} ms`);
+        if (info.openFile) await this.openContextFile(info.openFile, info.instanceId);
         return;
       } catch (e) {
         const delay = backoff.next();

@@ -52,6 +52,7 @@ export function CreateFromHashPage({ contextUrl }: { contextUrl: string }) {
       {action.error ? (
         <>
           <ErrorMessage error={action.error} testId="create-error" />
+          <GrantAccess contextUrl={contextUrl} code={action.error.code} />
           <p>
             <Link href="/">Back to your workspaces</Link>
           </p>
@@ -83,5 +84,47 @@ export function CreateFromHashPage({ contextUrl }: { contextUrl: string }) {
         <p role="status">Checking the repository and creating the workspace…</p>
       )}
     </section>
+  );
+}
+
+/** The host a context names (after any `VAR=v,…/` or `referrer:…/` prefixes), or undefined. */
+function contextHost(contextUrl: string): string | undefined {
+  const match = /(?:^|\/)(https?:\/\/[^/\s]+)/i.exec(contextUrl);
+  try {
+    return match?.[1] ? new URL(match[1]).host.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A repository the server could not see, on a provider users sign in with: it may be private, and
+ * the sign-in so far did not grant access to private repositories. One click asks the provider for
+ * that access and comes back here to try again.
+ */
+function GrantAccess({ contextUrl, code }: { contextUrl: string; code: string }) {
+  const [provider, setProvider] = useState<{ id: string; loginUrl: string } | null>(null);
+  useEffect(() => {
+    if (code !== 'not_found' && code !== 'permission_denied' && code !== 'invalid_argument') return;
+    const host = contextHost(contextUrl);
+    if (!host) return;
+    void api
+      .authProviders()
+      .then((list) => setProvider(list.find((p) => p.host === host) ?? null))
+      .catch(() => setProvider(null));
+  }, [contextUrl, code]);
+  if (!provider) return null;
+  const returnTo = `/#${contextUrl}`;
+  const href = `${provider.loginUrl}?link=1&repositories=1&returnTo=${encodeURIComponent(returnTo)}`;
+  return (
+    <div className="notice" data-testid="grant-access">
+      <p>
+        If the repository is private, Atelier needs your permission to read it with your {provider.id}{' '}
+        account.
+      </p>
+      <a className="button" href={href} data-testid="grant-access-link">
+        Grant {provider.id} access to private repositories
+      </a>
+    </div>
   );
 }

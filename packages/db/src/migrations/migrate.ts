@@ -8,6 +8,7 @@ import * as m0003 from './0003_ports_env_logs.js';
 import * as m0004 from './0004_ssh_keys_sharing.js';
 import * as m0005 from './0005_ide_activity.js';
 import * as m0006 from './0006_identities.js';
+import * as m0007 from './0007_workspace_context.js';
 import * as m0008 from './0008_auth_provider_scheme.js';
 
 /** Every migration, by name; names sort in the order they run. Never edit one that shipped. */
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004_ssh_keys_sharing': m0004,
   '0005_ide_activity': m0005,
   '0006_identities': m0006,
+  '0007_workspace_context': m0007,
   '0008_auth_provider_scheme': m0008,
 };
 

@@ -160,6 +160,7 @@ for (const target of fixture.targets) {
         contextEnv: null,
         shared: 0,
         timeoutMs: null,
+        context: null,
         createdAt: clock.now().toISOString(),
         deletedAt: null,
       });

@@ -6,10 +6,11 @@ import type { Database, Workspace } from '../schema.js';
 
 export type NewWorkspace = Omit<
   Workspace,
-  'createdAt' | 'deletedAt' | 'config' | 'contextEnv' | 'shared' | 'timeoutMs'
+  'createdAt' | 'deletedAt' | 'config' | 'contextEnv' | 'shared' | 'timeoutMs' | 'context'
 > & {
   config?: string | null;
   contextEnv?: string | null;
+  context?: string | null;
 };
 
 export class WorkspaceRepository {
@@ -23,6 +24,7 @@ export class WorkspaceRepository {
       ...input,
       config: input.config ?? null,
       contextEnv: input.contextEnv ?? null,
+      context: input.context ?? null,
       shared: 0,
       timeoutMs: null,
       createdAt: this.clock().toISOString(),

@@ -8,6 +8,13 @@ export {
   scmProviderHostSchema,
 } from './providers.js';
 export {
+  issueBranchName,
+  localBranchSchema,
+  parseStoredContext,
+  type ResolvedContext,
+  resolvedContextSchema,
+} from './resolved.js';
+export {
   type ContextPrefixes,
   type ContextRef,
   type ContextRepository,

@@ -4,25 +4,45 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashToken } from '@atelier/db';
+import { type FakeScm, startFakeGitHub } from '@atelier/fake-scm';
 import { type InstanceId, type WorkspaceId, workspaceConfigSchema } from '@atelier/protocol';
 import { workspaceToken } from '@atelier/ws-manager';
 import { startTestServer, TestClient, type TestServer } from '../testing/test-server.js';
 
-const SCM_TOKEN = 'gho_alice-secret-token-0123456789';
-const BOB_TOKEN = 'gho_bob-secret-token-9876543210';
-
 describe('git credentials for a workspace', () => {
   let t: TestServer;
+  let scm: FakeScm;
+  let SCM_TOKEN = '';
+  let BOB_TOKEN = '';
+  let host = '';
   const clients: Record<string, { session: TestClient; workspace: TestClient; id: WorkspaceId }> = {};
 
   before(async () => {
+    // workspaces are made through fake-github's API, so it has the users and their repositories
+    scm = await startFakeGitHub({
+      users: [
+        { login: 'alice', id: 1, name: 'Alice', email: 'alice@example.com' },
+        { login: 'bob', id: 2, name: 'Bob', email: 'bob@example.com' },
+      ],
+      apps: [],
+      repos: ['alice', 'bob'].map((owner) => ({
+        owner,
+        name: 'site',
+        private: true,
+        branches: { main: { 'index.html': '<h1>hi</h1>\n' } },
+      })),
+    });
+    host = scm.host;
+    SCM_TOKEN = scm.issueToken('alice', ['repo']);
+    BOB_TOKEN = scm.issueToken('bob', ['repo']);
     t = await startTestServer({
       config: {
         authProviders: [
           {
             id: 'gh',
-            host: 'github.example.com',
+            host: scm.host,
             type: 'GitHub',
+            scheme: 'http',
             oauth: { clientId: 'c', clientSecret: 's' },
           },
         ],
@@ -30,7 +50,7 @@ describe('git credentials for a workspace', () => {
       checkRepository: async () =>
         workspaceConfigSchema.parse({ origin: 'default', image: { kind: 'default' } }),
     });
-    for (const [name, scm] of [
+    for (const [name, scmToken] of [
       ['alice', SCM_TOKEN],
       ['bob', BOB_TOKEN],
     ] as const) {
@@ -45,7 +65,7 @@ describe('git credentials for a workspace', () => {
       await t.repos.scmTokens.put({
         providerId: 'gh',
         subject: `id-${name}`,
-        tokenSealed: t.secrets.seal(JSON.stringify({ accessToken: scm, scopes: ['repo'] })),
+        tokenSealed: t.secrets.seal(JSON.stringify({ accessToken: scmToken, scopes: ['repo'] })),
         scopes: 'repo',
         expiresAt: null,
       });
@@ -53,7 +73,7 @@ describe('git credentials for a workspace', () => {
         'POST',
         '/api/v1/workspaces',
         {
-          contextUrl: `https://github.example.com/${name}/site.git`,
+          contextUrl: `${scm.url}/${name}/site`,
         },
       );
       assert.equal(created.status, 201, created.text);
@@ -69,12 +89,15 @@ describe('git credentials for a workspace', () => {
       };
     }
   });
-  after(() => t.close());
+  after(async () => {
+    await t?.close();
+    await scm?.close();
+  });
 
-  const ask = (who: TestClient, id: string, host = 'github.example.com') =>
+  const ask = (who: TestClient, id: string, askedHost = host) =>
     who.call<{ username?: string; password?: string; message?: string }>(
       'GET',
-      `/api/v1/workspaces/${id}/git-credentials?host=${host}`,
+      `/api/v1/workspaces/${id}/git-credentials?host=${askedHost}`,
     );
 
   test('the workspace gets its owner’s token for the SCM host, in git’s terms', async () => {

@@ -26,7 +26,14 @@ for (const [type, start] of [
     let t: TestServer;
 
     before(async () => {
-      scm = await start({ users: [USER], apps: [APP], repos: [], tokenLifetimeSeconds: 3600 });
+      scm = await start({
+        users: [USER],
+        apps: [APP],
+        repos: [
+          { owner: 'gina', name: 'site', private: false, branches: { main: { 'index.html': 'hi\n' } } },
+        ],
+        tokenLifetimeSeconds: 3600,
+      });
       t = await startTestServer({
         config: {
           authProviders: [

@@ -150,7 +150,9 @@ describe('sign-in with fake-github', () => {
     const signIn = await throughProvider(alice, 'alice');
     await callback(alice, signIn.code, signIn.state);
     const withoutScope = await alice.call<{ message: string }>('POST', '/api/v1/workspaces', { contextUrl });
-    assert.equal(withoutScope.status, 400, withoutScope.text);
+    // a private repository shows as missing to a token without repo access: the answer says what to do
+    assert.equal(withoutScope.status, 404, withoutScope.text);
+    assert.match(withoutScope.body.message, /grant fake-github access to your private repositories/);
     // raising the scopes on demand: the same account, linked again with repo access
     const raise = await throughProvider(alice, 'alice', '/', '&repositories=1');
     assert.equal((await callback(alice, raise.code, raise.state)).status, 302);
@@ -160,7 +162,7 @@ describe('sign-in with fake-github', () => {
     const bobIn = await throughProvider(bob, 'bob', '/', '&repositories=1');
     await callback(bob, bobIn.code, bobIn.state);
     const refused = await bob.call<{ message: string }>('POST', '/api/v1/workspaces', { contextUrl });
-    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.status, 404, refused.text);
     assert.ok(!refused.text.includes('gho_'));
   });
 

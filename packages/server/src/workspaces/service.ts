@@ -5,16 +5,12 @@ import {
   AppError,
   type CreateWorkspaceRequest,
   type CreateWorkspaceResponse,
-  type GitCredentials,
   isActive,
-  isAppError,
   type ListedPort,
   listPorts,
   newWorkspaceId,
   type PortDto,
   type PortVisibility,
-  parseContextUrl,
-  type RepositoryContext,
   storedConfigPorts,
   type WorkspaceActivity,
   type WorkspaceDto,
@@ -23,51 +19,37 @@ import {
 } from '@atelier/protocol';
 import { activityOf, inactivityTimeout, parsePreferences } from '@atelier/ws-manager';
 import type { Deps } from '../app-env.js';
-import { gitCredentials } from '../scm/git-credentials.js';
 import { portDto, workspaceDto } from './dto.js';
+import { prepareWorkspace } from './workspace-source.js';
 
 export class WorkspaceService {
   constructor(private readonly deps: Deps) {}
 
   async create(user: User, request: CreateWorkspaceRequest): Promise<CreateWorkspaceResponse> {
-    const { config, repos, manager, urls, logger } = this.deps;
-    const repository = parseContextUrl(request.contextUrl);
-    if (repository.kind === 'file') {
-      if (!config.workspace.allowLocalRepositories) {
-        throw new AppError(
-          'permission_denied',
-          'file:// repositories are disabled on this installation (workspace.allowLocalRepositories); use an http(s) URL',
-        );
-      }
-      if (!user.admin) {
-        throw new AppError(
-          'permission_denied',
-          'only administrators may open file:// repositories (they are paths on the server); use an http(s) URL',
-        );
-      }
-    }
-    const workspaceConfig = await this.checkWithCredentials(user, repository, request.ref);
-    const id = newWorkspaceId(repository.owner, repository.repo, (n) => randomBytes(n));
-    const description =
-      repository.owner && repository.repo ? `${repository.owner}/${repository.repo}` : repository.contextUrl;
+    const { repos, manager, urls, logger } = this.deps;
+    const { source, config: workspaceConfig, env } = await prepareWorkspace(this.deps, user, request);
+    const id = newWorkspaceId(source.owner, source.repo, (n) => randomBytes(n));
     await repos.workspaces.create({
       id,
       ownerId: user.id,
-      contextUrl: repository.contextUrl,
-      cloneUrl: repository.cloneUrl,
-      ref: request.ref ?? null,
-      description,
+      contextUrl: source.contextUrl,
+      cloneUrl: source.cloneUrl,
+      ref: source.ref ?? null,
+      description: source.description,
       config: JSON.stringify(workspaceConfig),
       // the prefix's variables, kept for every start (values are not logged: a link may carry a secret)
-      contextEnv: Object.keys(repository.env).length > 0 ? JSON.stringify(repository.env) : null,
+      contextEnv: Object.keys(env).length > 0 ? JSON.stringify(env) : null,
+      context: source.context.kind === 'git' ? null : JSON.stringify(source.context),
     });
     logger.info(
       {
         workspaceId: id,
         userId: user.id,
+        context: source.context.kind,
+        ref: source.ref ?? null,
         configOrigin: workspaceConfig.origin,
         configFile: workspaceConfig.file,
-        contextEnv: Object.keys(repository.env),
+        contextEnv: Object.keys(env),
       },
       'workspace created',
     );
@@ -110,34 +92,6 @@ export class WorkspaceService {
     await this.owned(user, id);
     await this.deps.manager.delete(id);
     this.deps.logger.info({ workspaceId: id, userId: user.id }, 'workspace deleted');
-  }
-
-  /**
-   * Checks the repository with the user's token for its SCM when one is linked (a private
-   * repository); without one, anonymously — and a refusal then says which provider to sign in with.
-   */
-  private async checkWithCredentials(user: User, repository: RepositoryContext, ref: string | undefined) {
-    const providers = await this.deps.authProviders.list();
-    const host = repository.kind === 'http' ? new URL(repository.cloneUrl).host : undefined;
-    const provider = host ? providers.find((p) => p.host === host.toLowerCase()) : undefined;
-    let credentials: GitCredentials | undefined;
-    if (provider && host) {
-      credentials = await gitCredentials(this.deps, providers, user.id, host).catch((e: unknown) => {
-        if (isAppError(e) && e.code === 'failed_precondition') return undefined; // not linked: try anonymously
-        throw e;
-      });
-    }
-    try {
-      return await this.deps.checkRepository(repository, ref, credentials);
-    } catch (e) {
-      if (provider && !credentials && isAppError(e) && e.code === 'invalid_argument') {
-        throw new AppError(
-          'invalid_argument',
-          `${e.message} — if the repository is private, sign in with ${provider.id} first (your account there is not linked)`,
-        );
-      }
-      throw e;
-    }
   }
 
   /** The owner token of the active instance: the proxy accepts it for the workspace's hosts. */

@@ -161,6 +161,7 @@ function info(ctx: WorkspaceApiContext): WorkspaceInfo {
     ide: config.ide.choice,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     ssh: config.info?.ssh ?? null,
+    ...(config.info?.openFile ? { openFile: config.info.openFile } : {}),
   };
 }
 

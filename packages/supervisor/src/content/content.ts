@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError, type ContentInit, type ContentSource, type ContentStatus } from '@atelier/protocol';
 import type { Logger } from '../log.js';
-import { cloneRepository, redact } from './git.js';
+import { type CloneRequest, cloneRepository, redact } from './git.js';
 
 export interface ContentOptions {
   init: ContentInit;
@@ -48,14 +48,19 @@ export class Content {
       }
       switch (init.kind) {
         case 'git':
-          await this.clone(init.cloneUrl, init.ref, this.opts.checkout, init.gitConfig);
+          await this.clone({
+            cloneUrl: init.cloneUrl,
+            ref: init.ref,
+            dir: this.opts.checkout,
+            config: init.gitConfig,
+            ...(init.localBranch ? { localBranch: init.localBranch } : {}),
+            ...(init.upstreamCloneUrl ? { upstreamCloneUrl: init.upstreamCloneUrl } : {}),
+          });
           for (const extra of init.additional ?? []) {
-            await this.clone(
-              extra.cloneUrl,
-              undefined,
-              `${this.opts.workspaceRoot}/${extra.location}`,
-              undefined,
-            );
+            await this.clone({
+              cloneUrl: extra.cloneUrl,
+              dir: `${this.opts.workspaceRoot}/${extra.location}`,
+            });
           }
           await this.ready('from-other');
           return;
@@ -119,12 +124,10 @@ export class Content {
   }
 
   private async clone(
-    cloneUrl: string,
-    ref: string | undefined,
-    checkout: string,
-    config: Record<string, string> | undefined,
+    what: Pick<CloneRequest, 'cloneUrl' | 'ref' | 'dir' | 'config' | 'localBranch' | 'upstreamCloneUrl'>,
   ): Promise<void> {
     const { workspaceRoot, logger } = this.opts;
+    const { cloneUrl, ref, dir: checkout } = what;
     if (
       dirname(checkout) === checkout ||
       !checkout.startsWith(`${workspaceRoot}/`) ||
@@ -138,11 +141,8 @@ export class Content {
     logger.info({ cloneUrl: redact(cloneUrl), ref: ref ?? null, checkout }, 'cloning');
     this.update({ progress: `cloning ${redact(cloneUrl)}` });
     await cloneRepository({
-      cloneUrl,
-      ref,
-      dir: checkout,
+      ...what,
       home: this.opts.home,
-      config,
       env: this.opts.gitEnv,
       signal: this.abort.signal,
       onProgress: (line) => this.update({ progress: line }),

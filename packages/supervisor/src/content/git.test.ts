@@ -62,6 +62,23 @@ describe('cloneRepository against real repositories', () => {
     assert.equal(readFileSync(join(target, 'README.md'), 'utf8'), 'one\n');
   });
 
+  it("an issue's local branch starts at the checked-out commit; a fork's target is the remote upstream", async () => {
+    const target = join(dir, 'ws', 'issue');
+    await cloneRepository({
+      cloneUrl: repo.url,
+      dir: target,
+      home: home(),
+      localBranch: 'ada/fix-the-parser-7',
+      upstreamCloneUrl: 'https://git.example.com/team/app.git',
+      onProgress: () => {},
+    });
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: target, encoding: 'utf8' }).trim();
+    assert.equal(git('symbolic-ref', '--short', 'HEAD'), 'ada/fix-the-parser-7');
+    assert.equal(git('rev-parse', 'HEAD'), repo.second);
+    assert.equal(git('remote', 'get-url', 'upstream'), 'https://git.example.com/team/app.git');
+    assert.equal(git('remote', 'get-url', 'origin'), repo.url);
+  });
+
   it('names an unknown branch or tag', async () => {
     await assert.rejects(clone('unknown', repo.url, 'no-such-branch'), {
       code: 'not_found',

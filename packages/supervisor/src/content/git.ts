@@ -15,6 +15,10 @@ export interface CloneRequest {
   home: string;
   /** `git clone --config` pairs (.gitpod.yml gitConfig): kept in the clone's .git/config */
   config?: Record<string, string> | undefined;
+  /** a branch to create at the checked-out commit and check out (an issue's context) */
+  localBranch?: string | undefined;
+  /** added as the remote `upstream` (a pull request from a fork: the repository it targets) */
+  upstreamCloneUrl?: string | undefined;
   /** environment for git on top of the filtered one (the credential helper's GIT_CONFIG_* pairs) */
   env?: Record<string, string> | undefined;
   onProgress: (line: string) => void;
@@ -27,6 +31,9 @@ export async function cloneRepository(req: CloneRequest): Promise<void> {
   const global = await localRepoConfig(req);
   try {
     await clone(req, global?.file);
+    const git = (args: string[]) => runGit(args, req.dir, req, global?.file);
+    if (req.upstreamCloneUrl) await git(['remote', 'add', 'upstream', '--', req.upstreamCloneUrl]);
+    if (req.localBranch) await git(['checkout', '--quiet', '-b', req.localBranch]);
   } finally {
     if (global) await rm(global.dir, { recursive: true, force: true });
   }

@@ -78,6 +78,7 @@ describe('workspaceEnvironment', () => {
     ref: null,
     description: 'team/app',
     config: null,
+    context: null,
     shared: 0,
     timeoutMs: null,
     contextEnv: JSON.stringify({ FROM_CONTEXT: 'context' }),

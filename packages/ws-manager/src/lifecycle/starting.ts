@@ -8,6 +8,7 @@ import {
   IMAGE_BUILD_LOG_STREAM,
   parseContextUrl,
   parseStoredConfig,
+  parseStoredContext,
   type SupervisorConfigInput,
   workspaceUrl,
 } from '@atelier/protocol';
@@ -217,6 +218,7 @@ async function workspaceSpec(
   const repo = parseContextUrl(workspace.cloneUrl);
   const wsConfig = parseStoredConfig(workspace);
   const checkoutLocation = `/workspace/${wsConfig?.checkoutLocation || checkoutFolder(repo)}`;
+  const resolved = parseStoredContext(workspace.context);
   const contentInit: ContentInit =
     instance.contentSource === 'backup'
       ? { kind: 'backup' }
@@ -224,6 +226,10 @@ async function workspaceSpec(
           kind: 'git',
           cloneUrl: cloneUrlInWorkspace(ctx, workspace.cloneUrl),
           ...(workspace.ref ? { ref: workspace.ref } : {}),
+          ...(resolved?.localBranch ? { localBranch: resolved.localBranch } : {}),
+          ...(resolved?.upstreamCloneUrl
+            ? { upstreamCloneUrl: cloneUrlInWorkspace(ctx, resolved.upstreamCloneUrl) }
+            : {}),
           gitConfig: wsConfig?.gitConfig ?? {},
           additional: (wsConfig?.additionalRepositories ?? []).map((extra) => {
             const other = parseContextUrl(extra.url);
@@ -277,7 +283,13 @@ async function workspaceSpec(
     }),
     tasks: wsConfig?.tasks ?? [],
     ports: wsConfig?.ports ?? [],
-    info: workspaceInfo(ctx, workspace, repo),
+    info: {
+      ...workspaceInfo(ctx, workspace, repo),
+      // the file of a `blob/<ref>/<path>` URL, opened by the IDE; a path leaving the checkout is dropped
+      ...(resolved?.openPath && !resolved.openPath.split('/').includes('..')
+        ? { openFile: `${checkoutLocation}/${resolved.openPath}` }
+        : {}),
+    },
     heartbeatIntervalMs: heartbeatIntervalMs(ctx, inactivity.ms),
     server,
     ide: ideConfig(ctx, choice, ide, wsConfig),
