@@ -14,7 +14,7 @@ import {
 import { EngineImageBuilder } from '@atelier/image-builder';
 import { dashboardUrl, type PublicUrls, type UserId } from '@atelier/protocol';
 import { createProxy, type EdgeServer, listen } from '@atelier/proxy';
-import { createServer } from '@atelier/server';
+import { createServer, startHousekeeping } from '@atelier/server';
 import { loadOrCreateHostKeys, type SshGateway, startSshGateway } from '@atelier/ssh-gateway';
 import { supervisorDistDir } from '@atelier/supervisor';
 import { connectEngine, DockerRuntime, LocalWorkspaceManager } from '@atelier/ws-manager';
@@ -123,6 +123,7 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
     dashboardDir: dashboardDir(),
   });
   const setupCode = await server.ensureSetupCode();
+  const housekeeping = startHousekeeping({ repos, logger: logger.child({ component: 'housekeeping' }) });
   const edge = edgeBindings({ repos, secrets, manager });
   const proxy = createProxy({
     domain: config.domain,
@@ -171,6 +172,7 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
       httpServer.closeAllConnections();
       proxy.close();
       await manager.close();
+      await housekeeping.stop();
       await handle.close();
     },
   };

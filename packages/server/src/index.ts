@@ -6,3 +6,4 @@ export { hashPassword, verifyPassword } from './passwords.js';
 export type { EventTiming } from './routes/event-routes.js';
 export { createServer, type Server } from './server.js';
 export { checkRepository } from './workspaces/repository-check.js';
+export { type Housekeeping, startHousekeeping } from './housekeeping.js';
