@@ -22,6 +22,7 @@ export { UserSshKeyRepository } from './repositories/user-ssh-keys.js';
 export { UserRepository } from './repositories/users.js';
 export { WorkspacePortRepository } from './repositories/workspace-ports.js';
 export { type NewWorkspace, WorkspaceRepository } from './repositories/workspaces.js';
+export { type ResealResult, resealSecrets, SEALED_COLUMNS } from './reseal.js';
 export type {
   AccessToken,
   AuthProviderRow,

@@ -38,6 +38,16 @@ export class SecretBox {
     this.sealingKeyId = first.id;
   }
 
+  /** The id of the key new secrets are sealed with (the ring's first). */
+  get sealingKey(): string {
+    return this.sealingKeyId;
+  }
+
+  /** Whether `sealed` was sealed with the sealing key (else a re-seal moves it there). */
+  sealedWithSealingKey(sealed: string): boolean {
+    return sealed.startsWith(`${VERSION}.${this.sealingKeyId}.`);
+  }
+
   /** `v1.<keyId>.<iv>.<tag>.<ciphertext>`, base64url parts; the version and key id are authenticated. */
   seal(plain: string): string {
     const id = this.sealingKeyId;

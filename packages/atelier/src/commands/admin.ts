@@ -1,4 +1,5 @@
 // `atelier admin ...`: accounts and tokens, straight on the data `atelier up` uses.
+import { resealSecrets } from '@atelier/db';
 import { AppError } from '@atelier/protocol';
 import { createAccessToken, createUser } from '@atelier/server';
 import { z } from 'zod';
@@ -12,6 +13,10 @@ const userFlags = z.object({
   name: z.string({ error: '--name is required' }),
   password: z.string({ error: '--password is required' }),
   admin: z.boolean().default(false),
+});
+const configOnlyFlags = z.object({
+  config: z.string().optional(),
+  'data-dir': z.string().optional(),
 });
 const tokenFlags = z.object({
   config: z.string().optional(),
@@ -50,9 +55,24 @@ export async function runAdmin(args: string[]): Promise<number> {
       process.stdout.write(`${token}\n`);
     });
   }
+  if (noun === 'secrets' && verb === 'reseal') {
+    const { values } = parseFlags(rest, { ...configFlags }, configOnlyFlags);
+    return withData(values, async ({ handle, secrets }) => {
+      const { resealed, skipped } = await resealSecrets(handle.db, secrets);
+      for (const [column, count] of Object.entries(resealed)) {
+        process.stdout.write(`${column}: ${count} sealed again with key ${secrets.sealingKey}\n`);
+      }
+      if (skipped > 0)
+        process.stdout.write(`${skipped} changed meanwhile and were left as they are: run again\n`);
+      else
+        process.stdout.write(
+          'every secret is sealed with the first key: older keys may now leave auth.encryptionKeys\n',
+        );
+    });
+  }
   throw new AppError(
     'invalid_argument',
-    'usage: atelier admin user create --name N --password P [--admin] | admin token create --user N',
+    'usage: atelier admin user create --name N --password P [--admin] | admin token create --user N | admin secrets reseal',
   );
 }
 
