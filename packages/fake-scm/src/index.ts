@@ -1,4 +1,5 @@
 // Public surface of @atelier/fake-scm: fakes of GitHub, GitLab and Bitbucket Cloud for tests.
+export { startFakeAzureDevOps } from './fake-azure-devops.js';
 export { startFakeBitbucket } from './fake-bitbucket.js';
 export { startFakeGitHub } from './fake-github.js';
 export { startFakeGitLab } from './fake-gitlab.js';

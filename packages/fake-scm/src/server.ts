@@ -39,7 +39,7 @@ export interface Reply {
 
 export interface ApiRequest {
   method: string;
-  /** path below the API prefix, still URL-encoded, e.g. `/repos/octo/hello` */
+  /** path below the API prefix (or whole, see Provider.isApiPath), still URL-encoded, e.g. `/repos/octo/hello` */
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
@@ -50,10 +50,15 @@ export interface ApiRequest {
 export type TokenRequest = Record<string, string> & { basicUser?: string; basicPassword?: string };
 
 export interface Provider {
-  name: 'fake-github' | 'fake-gitlab' | 'fake-bitbucket';
-  authorizePath: string;
-  tokenPath: string;
+  name: 'fake-github' | 'fake-gitlab' | 'fake-bitbucket' | 'fake-azure-devops';
+  /** a path, or a pattern where a segment varies (Entra ID: `/{tenant}/oauth2/v2.0/authorize`) */
+  authorizePath: string | RegExp;
+  tokenPath: string | RegExp;
   apiPrefix: string;
+  /** more paths of the REST API (Azure DevOps: `/{org}/{project}/_apis/…`); `api` gets them whole */
+  isApiPath?(pathname: string): boolean;
+  /** a git smart-HTTP path as repository and rest; default `/<owner>/<name>.git/<rest>` */
+  gitPath?(pathname: string): { repo: string; rest: string } | undefined;
   tokenPrefix: string;
   defaultScopes: string[];
   alwaysRefreshToken: boolean;
@@ -166,22 +171,36 @@ export async function startFake(spec: FakeScmSpec, provider: Provider, dir?: str
 async function handle(core: FakeCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://fake');
   const { provider } = core;
-  if (url.pathname === provider.authorizePath) return handleAuthorize(core, req, res, url);
-  if (url.pathname === provider.tokenPath && req.method === 'POST') {
+  if (matches(provider.authorizePath, url.pathname)) return handleAuthorize(core, req, res, url);
+  if (matches(provider.tokenPath, url.pathname) && req.method === 'POST') {
     const fields = await readTokenRequest(req, url.searchParams);
     return send(res, provider.token(core, fields, req.headers));
   }
-  if (url.pathname === provider.apiPrefix || url.pathname.startsWith(`${provider.apiPrefix}/`)) {
+  if (
+    url.pathname === provider.apiPrefix ||
+    url.pathname.startsWith(`${provider.apiPrefix}/`) ||
+    provider.isApiPath?.(url.pathname)
+  ) {
     return handleApi(core, req, res, url);
   }
-  const gitMatch = /^\/(.+?\.git)(\/.*)$/.exec(url.pathname);
-  if (gitMatch) return handleGit(core, req, res, gitMatch[1] ?? '', gitMatch[2] ?? '');
+  const git = provider.gitPath ? provider.gitPath(url.pathname) : dotGitPath(url.pathname);
+  if (git) return handleGit(core, req, res, git.repo, git.rest);
   send(res, { status: 404, body: `${provider.name}: no page at ${url.pathname}\n` });
+}
+
+const matches = (path: string | RegExp, pathname: string) =>
+  typeof path === 'string' ? pathname === path : path.test(pathname);
+
+function dotGitPath(pathname: string): { repo: string; rest: string } | undefined {
+  const m = /^\/(.+?\.git)(\/.*)$/.exec(pathname);
+  return m ? { repo: m[1] ?? '', rest: m[2] ?? '' } : undefined;
 }
 
 async function handleApi(core: FakeCore, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const { provider } = core;
-  const path = url.pathname.slice(provider.apiPrefix.length) || '/';
+  const { pathname } = url;
+  const below = pathname === provider.apiPrefix || pathname.startsWith(`${provider.apiPrefix}/`);
+  const path = below ? pathname.slice(provider.apiPrefix.length) || '/' : pathname;
   const token = bearerToken(req.headers.authorization);
   const caller = token === undefined ? undefined : core.store.lookup(token);
   const method = req.method ?? 'GET';

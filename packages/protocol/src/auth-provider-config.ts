@@ -10,6 +10,10 @@ const required = (what: string) => ({
 /** Loopback hosts: the only ones a provider may be reached at over plain http (local test servers). */
 const LOOPBACK_HOST = /^(localhost|127(\.\d+){3}|\[::1\])(:\d{1,5})?(\/|$)/;
 
+/** An Entra ID tenant's issuer: https://<login host>/<tenant>/v2.0, over http only on loopback (a test server). */
+const ENTRA_ISSUER =
+  /^(https:\/\/[a-z0-9.-]+(:\d{1,5})?|http:\/\/(localhost|127(\.\d+){3}|\[::1\])(:\d{1,5})?)\/[\w.-]+\/v2\.0\/?$/;
+
 /**
  * An SCM or OIDC provider in the installer's shape (gitpod.md §8.1 authProviders): users sign in with
  * it, and for an SCM its repositories open with the user's token.
@@ -33,7 +37,14 @@ export const authProviderConfigSchema = z
       clientSecret: z.string(required('the client secret')).min(1, required('the client secret')),
       /** what to register at the provider; default https://<domain>/auth/callback (must be that if given) */
       callBackUrl: z.url().optional(),
-      /** OIDC: the issuer whose /.well-known/openid-configuration names the endpoints */
+      /**
+       * OIDC: the issuer whose /.well-known/openid-configuration names the endpoints.
+       * AzureDevOps: the Microsoft Entra ID tenant its users sign in with, as the tenant's issuer
+       * https://login.microsoftonline.com/<tenant ID>/v2.0 (the app registration's Endpoints page
+       * shows it); sign-in goes to …/<tenant ID>/oauth2/v2.0/authorize and /token. Absent:
+       * https://login.microsoftonline.com/organizations/v2.0 — any work or school account, for an
+       * app registered as multi-tenant.
+       */
       issuer: z.url().optional(),
     }),
   })
@@ -43,6 +54,14 @@ export const authProviderConfigSchema = z
         code: 'custom',
         path: ['scheme'],
         message: `http is only for a provider on this machine's loopback (${p.host} is not): use https`,
+      });
+    }
+    if (p.type === 'AzureDevOps' && p.oauth.issuer && !ENTRA_ISSUER.test(p.oauth.issuer)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oauth', 'issuer'],
+        message:
+          "an AzureDevOps provider's issuer is its Entra ID tenant's, https://login.microsoftonline.com/<tenant ID>/v2.0 — or leave it out to let any work or school account sign in",
       });
     }
     if (p.type === 'OIDC' && !p.oauth.issuer) {

@@ -137,6 +137,37 @@ describe('config', () => {
     );
   });
 
+  test('an Azure DevOps provider names its Entra ID tenant by its issuer, or none', () => {
+    const azure = (issuer?: string) => ({
+      id: 'ado',
+      host: 'dev.azure.com',
+      type: 'AzureDevOps',
+      oauth: { clientId: 'c', clientSecret: 's', ...(issuer ? { issuer } : {}) },
+    });
+    const cases: [string | undefined, boolean][] = [
+      [undefined, true],
+      ['https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0', true],
+      ['https://login.microsoftonline.us/contoso.onmicrosoft.com/v2.0/', true],
+      ['http://127.0.0.1:9400/organizations/v2.0', true],
+      ['https://login.microsoftonline.com/contoso', false],
+      ['https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize', false],
+      ['http://login.microsoftonline.com/contoso/v2.0', false],
+    ];
+    for (const [issuer, valid] of cases) {
+      const run = () => validateConfig({ authProviders: [azure(issuer)] });
+      if (valid) assert.doesNotThrow(run, String(issuer));
+      else {
+        assert.throws(
+          run,
+          (e: { details?: string[] }) =>
+            e.details?.[0] ===
+            "authProviders.0.oauth.issuer: an AzureDevOps provider's issuer is its Entra ID tenant's, https://login.microsoftonline.com/<tenant ID>/v2.0 — or leave it out to let any work or school account sign in",
+          String(issuer),
+        );
+      }
+    }
+  });
+
   test('every problem is listed, with its path', () => {
     assert.throws(
       () =>

@@ -70,7 +70,8 @@ export function AuthProviderForm({
   const errors = fieldErrors(save.error);
 
   const submit = async (force: boolean) => {
-    const oidc = type === 'OIDC' && issuer.trim() !== '';
+    // OpenID Connect needs an issuer; Azure DevOps may name its Entra ID tenant by one
+    const withIssuer = (type === 'OIDC' || type === 'AzureDevOps') && issuer.trim() !== '';
     const saved = await save.run(() => {
       if (editing) {
         return api.updateAuthProvider(
@@ -82,7 +83,7 @@ export function AuthProviderForm({
             oauth: {
               clientId: clientId.trim(),
               ...(clientSecret ? { clientSecret } : {}),
-              issuer: oidc ? issuer.trim() : null,
+              issuer: withIssuer ? issuer.trim() : null,
             },
           },
           force,
@@ -93,7 +94,11 @@ export function AuthProviderForm({
         type,
         host: host.trim(),
         scheme,
-        oauth: { clientId: clientId.trim(), clientSecret, ...(oidc ? { issuer: issuer.trim() } : {}) },
+        oauth: {
+          clientId: clientId.trim(),
+          clientSecret,
+          ...(withIssuer ? { issuer: issuer.trim() } : {}),
+        },
       };
       return api.createAuthProvider(body, force);
     });
@@ -204,6 +209,19 @@ export function AuthProviderForm({
           placeholder="https://login.example.com/realms/main"
           spellCheck={false}
           hint="its /.well-known/openid-configuration names the endpoints"
+          error={errors['oauth.issuer']}
+          data-testid="provider-issuer"
+        />
+      )}
+      {type === 'AzureDevOps' && (
+        <Field
+          label="Entra ID tenant (issuer)"
+          type="url"
+          value={issuer}
+          onChange={(e) => setIssuer(e.target.value)}
+          placeholder="https://login.microsoftonline.com/<tenant ID>/v2.0"
+          spellCheck={false}
+          hint="users sign in through Microsoft Entra ID; empty: any work or school account (a multi-tenant app)"
           error={errors['oauth.issuer']}
           data-testid="provider-issuer"
         />

@@ -182,9 +182,6 @@ describe('sign-in providers managed by administrators', () => {
       assert.equal(reply.status, 400, `${what}: ${reply.text}`);
       assert.deepEqual(reply.body.details, details, what);
     }
-    const azure = await admin.call<ErrorReply>('POST', ADMIN, corp({ type: 'AzureDevOps', scheme: 'http' }));
-    assert.equal(azure.status, 400, azure.text);
-    assert.match(azure.body.details?.[0] ?? '', /^type: sign-in with AzureDevOps \(corp\) is not available/);
     assert.deepEqual(await t.repos.authProviders.list(), []);
   });
 

@@ -12,6 +12,8 @@ const TOKEN_USER: Record<ProviderType, string> = {
   GitLab: 'oauth2',
   Bitbucket: 'x-token-auth',
   BitbucketServer: 'x-token-auth',
+  // Azure DevOps takes a Microsoft Entra access token as the password beside any user name (as
+  // Git Credential Manager sends one, and as for personal access tokens); the name is not checked
   AzureDevOps: 'oauth2',
   OIDC: 'oauth2',
 };

@@ -3,6 +3,7 @@
 // (OpenID Connect: the account its validated ID token names).
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '@atelier/protocol';
+import { azureDevOpsOAuth } from './azure-devops-oauth.js';
 import { bitbucketOAuth } from './bitbucket-oauth.js';
 import { githubOAuth } from './github-oauth.js';
 import { gitlabOAuth } from './gitlab-oauth.js';
@@ -69,8 +70,9 @@ export function flavorOf(provider: AuthProvider): OAuthFlavor {
       return bitbucketOAuth;
     case 'OIDC':
       return oidcOAuth;
-    case 'BitbucketServer':
     case 'AzureDevOps':
+      return azureDevOpsOAuth;
+    case 'BitbucketServer':
       throw new AppError(
         'failed_precondition',
         `sign-in with ${provider.type} (${provider.id}) is not available in this version of Atelier`,

@@ -3,6 +3,7 @@
 import type { ContextRepository, ScmProviderHost } from '@atelier/protocol';
 import { DEFAULT_SCM_PROVIDERS, SCM_TYPE_OF_AUTH_PROVIDER_TYPE } from '@atelier/protocol';
 import type { AuthProvider } from '../providers.js';
+import { azureDevOpsRepositoryApi } from './azure-devops-api.js';
 import { bitbucketRepositoryApi } from './bitbucket-api.js';
 import { githubRepositoryApi } from './github-api.js';
 import { gitlabRepositoryApi } from './gitlab-api.js';
@@ -47,8 +48,9 @@ export function repositoryApi(
       return gitlabRepositoryApi(endpoint, repository, token);
     case 'bitbucket':
       return bitbucketRepositoryApi(endpoint, repository, token);
-    case 'bitbucket-server':
     case 'azure-devops':
+      return azureDevOpsRepositoryApi(endpoint, repository, token);
+    case 'bitbucket-server':
       return undefined;
   }
 }

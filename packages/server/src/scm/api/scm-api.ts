@@ -67,6 +67,8 @@ export class ScmHttp {
     private readonly token: string | undefined,
     /** what the repository is called in messages: owner/name */
     private readonly repositoryName: string,
+    /** sent with every request besides accept and authorization */
+    private readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 
   /** JSON validated by `schema`; undefined on 404 (and on the statuses of `absentOn`). */
@@ -114,7 +116,11 @@ export class ScmHttp {
     let res: Response;
     try {
       res = await fetch(url, {
-        headers: { accept, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        headers: {
+          ...this.headers,
+          accept,
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
         signal: AbortSignal.timeout(TIMEOUT_MS),
         redirect: 'follow',
       });
