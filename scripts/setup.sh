@@ -61,6 +61,14 @@ if command -v podman >/dev/null && [ "$(cat "$REG_CONF" 2>/dev/null)" != "$REG_W
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
 fi
+# conmon, started by the service for every container, needs the service's working directory: one
+# whose folder was deleted (a CI clone removed while the service kept running) fails every start
+# with "write child: broken pipe". The service runs from / and is restarted when its folder is gone.
+if pid=$(pgrep -n -f "podman system service") && $SUDO readlink "/proc/$pid/cwd" | grep -q " (deleted)$"; then
+  step "restart podman system service: its working directory was deleted"
+  $SUDO kill "$pid"
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+fi
 if command -v podman >/dev/null && ! engine_answers; then
   if [ -d /sys/fs/cgroup/memory ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
     step "mount cgroup v1 hugetlb (crun refuses hybrid mode without it)"
@@ -68,7 +76,7 @@ if command -v podman >/dev/null && ! engine_answers; then
   fi
   start_service() {
     $SUDO mkdir -p "$(dirname "$PODMAN_SOCK")" "$CACHE"
-    $SUDO sh -c "nohup podman system service --time=0 unix://$PODMAN_SOCK > $CACHE/podman-service.log 2>&1 &"
+    $SUDO sh -c "cd / && nohup podman system service --time=0 unix://$PODMAN_SOCK > $CACHE/podman-service.log 2>&1 &"
     for _ in $(seq 1 100); do engine_answers && return 0; sleep 0.1; done
     die "podman system service did not answer on $PODMAN_SOCK; see $CACHE/podman-service.log"
   }
