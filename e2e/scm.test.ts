@@ -29,7 +29,16 @@ before(async () => {
         owner: 'octo',
         name: 'private-repo',
         private: true,
-        branches: { main: { 'README.md': 'secret\n' }, 'feature/greeting': { 'hello.txt': 'hello\n' } },
+        branches: {
+          main: { 'README.md': 'secret\n' },
+          // the pull request's branch brings its own image: built from the private repository
+          'feature/greeting': {
+            'hello.txt': 'hello\n',
+            '.gitpod.yml': 'image:\n  file: .gitpod.Dockerfile\n',
+            '.gitpod.Dockerfile':
+              'FROM localhost/atelier-workspace:bookworm\nUSER root\nRUN echo built > /opt/private-build\nUSER gitpod\n',
+          },
+        },
         pulls: [{ number: 3, title: 'Say hello', head: 'feature/greeting', base: 'main', author: 'octo' }],
       },
     ],
@@ -58,7 +67,7 @@ after(async () => {
 });
 
 test('sign in with fake-github, open a pull request of its private repository, push to its branch', {
-  timeout: 300_000,
+  timeout: 420_000,
 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const context = `${gh.url}/octo/private-repo/pull/3`;
@@ -80,16 +89,18 @@ test('sign in with fake-github, open a pull request of its private repository, p
   // back at Atelier, signed in: /#<url> creates the workspace; the start page opens its terminal
   await page.waitForURL(/\/start\//, { timeout: 60_000 });
   const workspaceId = new URL(page.url()).pathname.split('/').pop() as string;
-  await page.waitForURL(new RegExp(`^http://${workspaceId}\\.ws\\.localhost`), { timeout: 180_000 });
+  await page.waitForURL(new RegExp(`^http://${workspaceId}\\.ws\\.localhost`), { timeout: 300_000 });
   await page.waitForFunction(() => 'atelierTerminal' in globalThis, undefined, { timeout: 30_000 });
   await page.locator('.xterm').click();
-  // the checkout is the pull request's branch, with its file
-  await page.keyboard.type('echo on-$(git rev-parse --abbrev-ref HEAD)-$(cat hello.txt)\n');
+  // the checkout is the pull request's branch, with its file, in the image its Dockerfile made
+  await page.keyboard.type(
+    'echo on-$(git rev-parse --abbrev-ref HEAD)-$(cat hello.txt)-$(cat /opt/private-build)\n',
+  );
   await page.waitForFunction(
     () =>
       (globalThis as unknown as { atelierTerminal: { readBuffer(): string[] } }).atelierTerminal
         .readBuffer()
-        .some((l) => l.trim() === 'on-feature/greeting-hello'),
+        .some((l) => l.trim() === 'on-feature/greeting-hello-built'),
     undefined,
     { timeout: 60_000 },
   );

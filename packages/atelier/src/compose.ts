@@ -14,7 +14,7 @@ import {
 import { EngineImageBuilder } from '@atelier/image-builder';
 import { dashboardUrl, type PublicUrls, type UserId } from '@atelier/protocol';
 import { createProxy, type EdgeServer, listen } from '@atelier/proxy';
-import { createServer, startHousekeeping } from '@atelier/server';
+import { createServer, ownerCredentialSource, startHousekeeping } from '@atelier/server';
 import { loadOrCreateHostKeys, type SshGateway, startSshGateway } from '@atelier/ssh-gateway';
 import { supervisorDistDir } from '@atelier/supervisor';
 import { connectEngine, DockerRuntime, LocalWorkspaceManager } from '@atelier/ws-manager';
@@ -112,6 +112,14 @@ export async function startAtelier(loaded: LoadedConfig, logger: Logger): Promis
     logger: logger.child({ component: 'ws-manager' }),
     ide: ide.paths,
     ...(tls.caCertPath ? { workspaceCaPem: await readFile(tls.caCertPath, 'utf8') } : {}),
+    // image builds read private repositories with the owner's token for their SCM
+    gitCredentials: ownerCredentialSource({
+      config,
+      urls,
+      repos,
+      secrets,
+      logger: logger.child({ component: 'scm' }),
+    }),
   });
   const server = createServer({
     config,

@@ -135,7 +135,11 @@ export class EngineImageBuilder implements ImageResolver {
         const started = Date.now();
         hooks.log(`building ${plan.tag} (content hash ${plan.hash.slice(0, 12)})\n`);
         // the files now, of the very commit that was hashed
-        files = await SourceCheckout.fetch({ cloneUrl: request.cloneUrl, revision: source.commit });
+        files = await SourceCheckout.fetch({
+          cloneUrl: request.cloneUrl,
+          revision: source.commit,
+          credentials: request.credentials,
+        });
         await this.build(request, plan, files, hooks, signal);
         if (this.opts.registry.external) await this.push(plan.tag, hooks, signal);
         hooks.log(`image ready after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

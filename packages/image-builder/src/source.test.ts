@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { type FakeScm, startFakeGitHub } from '@atelier/fake-scm';
 import { repoPath, SourceCheckout } from './source.js';
 
 describe('SourceCheckout', () => {
@@ -75,5 +76,40 @@ describe('SourceCheckout', () => {
       /the build context '\.\.\/etc' is outside the repository/,
     );
     assert.throws(() => repoPath('/etc', 'the Dockerfile'), /outside the repository/);
+  });
+});
+
+describe('SourceCheckout of a private repository (fake-github over git http-backend)', () => {
+  let scm: FakeScm;
+  before(async () => {
+    scm = await startFakeGitHub({
+      users: [{ login: 'ada', id: 1, name: 'Ada', email: 'ada@example.com' }],
+      apps: [],
+      repos: [
+        {
+          owner: 'ada',
+          name: 'tools',
+          private: true,
+          branches: { main: { '.gitpod.Dockerfile': 'FROM scratch\n' } },
+        },
+      ],
+    });
+  });
+  after(() => scm?.close());
+
+  test("is read with the owner's token, sent as a header; without it the fetch is refused", async () => {
+    const cloneUrl = `${scm.url}/ada/tools.git`;
+    await assert.rejects(SourceCheckout.fetch({ cloneUrl }, { treesOnly: true }), /cannot fetch .* to build/);
+    const token = scm.issueToken('ada', ['repo']);
+    const files = await SourceCheckout.fetch({
+      cloneUrl,
+      credentials: { username: 'x-access-token', password: token },
+    });
+    try {
+      assert.equal(await files.read('.gitpod.Dockerfile'), 'FROM scratch\n');
+      assert.ok(scm.log.some((e) => e.kind === 'git' && e.login === 'ada' && e.status === 200));
+    } finally {
+      await files.dispose();
+    }
   });
 });

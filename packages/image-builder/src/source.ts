@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { AppError } from '@atelier/protocol';
-import { gitFailure, runGit } from './git.js';
+import { AppError, type GitCredentials } from '@atelier/protocol';
+import { gitCredentialEnv, gitFailure, runGit } from './git.js';
 
 export interface RepositorySource {
   cloneUrl: string;
@@ -13,6 +13,8 @@ export interface RepositorySource {
   revision?: string | undefined;
   /** branch or tag; the default branch when neither is given */
   ref?: string | undefined;
+  /** for a private repository: sent as an Authorization header (never on the command line) */
+  credentials?: GitCredentials | undefined;
 }
 
 const TIMEOUT_MS = 5 * 60_000;
@@ -51,9 +53,7 @@ export class SourceCheckout {
     const git = async (args: string[]) => {
       const result = await runGit(
         [...(local ? ['-c', 'protocol.file.allow=always'] : []), '-C', dir, ...args],
-        {
-          timeoutMs,
-        },
+        { timeoutMs, env: gitCredentialEnv(source.credentials) },
       );
       if (result.code !== 0 || result.timedOut) {
         throw new AppError(

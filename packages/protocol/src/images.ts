@@ -1,5 +1,6 @@
 // The seam between the workspace manager and the image builder: the manager asks which image a
 // workspace runs and hears the build's log; in one process a direct call, in a cluster a remote one.
+import type { GitCredentials } from './api.js';
 import type { FeatureConfig, ImageConfig } from './workspace-config/types.js';
 
 export interface ImageRequest {
@@ -14,6 +15,8 @@ export interface ImageRequest {
   features: FeatureConfig[];
   /** devcontainer remoteUser: what features see as _REMOTE_USER */
   remoteUser?: string | undefined;
+  /** the workspace owner's token for the repository's SCM (a private repository); never logged */
+  credentials?: GitCredentials | undefined;
 }
 
 export interface ImageHooks {

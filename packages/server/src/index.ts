@@ -5,5 +5,6 @@ export { type Housekeeping, startHousekeeping } from './housekeeping.js';
 export { openApiDocument } from './openapi.js';
 export { hashPassword, verifyPassword } from './passwords.js';
 export type { EventTiming } from './routes/event-routes.js';
+export { ownerCredentialSource } from './scm/owner-credentials.js';
 export { createServer, type Server } from './server.js';
 export { checkRepository } from './workspaces/repository-check.js';

@@ -1,7 +1,7 @@
 // What the lifecycle steps share: dependencies, the instance's runtime record, small helpers.
 import type { ObjectStorage } from '@atelier/content';
 import type { Instance, Repositories, SecretBox } from '@atelier/db';
-import type { Config, ImageResolver, PublicUrls } from '@atelier/protocol';
+import type { Config, GitCredentials, ImageResolver, PublicUrls, UserId } from '@atelier/protocol';
 import type { Logger } from 'pino';
 import { refFor } from './runtimes/docker/runtime.js';
 import type { Endpoint, IdeHostPaths, RuntimeRef, WorkspaceRuntime } from './runtimes/types.js';
@@ -24,11 +24,16 @@ export interface ManagerDeps {
   ide?: () => IdeHostPaths | undefined;
   /** a private CA (tls.mode local-ca) workspaces must trust to reach the API */
   workspaceCaPem?: string;
+  /**
+   * The owner's token for a repository's SCM (the server's linked accounts), so that an image is
+   * built from a private repository; undefined when none is linked. Absent: builds fetch anonymously.
+   */
+  gitCredentials?: (ownerId: UserId, cloneUrl: string) => Promise<GitCredentials | undefined>;
 }
 
 export interface LifecycleContext
-  extends Required<Omit<ManagerDeps, 'clock' | 'retryDelayMs' | 'ide' | 'workspaceCaPem'>>,
-    Pick<ManagerDeps, 'workspaceCaPem'> {
+  extends Required<Omit<ManagerDeps, 'clock' | 'retryDelayMs' | 'ide' | 'workspaceCaPem' | 'gitCredentials'>>,
+    Pick<ManagerDeps, 'workspaceCaPem' | 'gitCredentials'> {
   ide: () => IdeHostPaths | undefined;
   clock: () => Date;
   retryDelayMs: (attempt: number) => number;

@@ -81,6 +81,17 @@ async function resolveImage(ctx: LifecycleContext, instance: Instance): Promise<
   if (!wsConfig) return instance;
   let current = instance;
   const log = new LogWriter(ctx, instance.id, IMAGE_BUILD_LOG_STREAM, (line) => progress(ctx, current, line));
+  // a build reads the repository: a private one with the owner's token (named images need none)
+  const builds = wsConfig.features.length > 0 || wsConfig.image.kind === 'dockerfile';
+  const credentials =
+    builds && ctx.gitCredentials
+      ? await ctx.gitCredentials(workspace.ownerId, workspace.cloneUrl).catch((e: unknown) => {
+          log.write(
+            `the owner's SCM token is not available (${errorMessage(e)}): reading the repository anonymously\n`,
+          );
+          return undefined;
+        })
+      : undefined;
   try {
     const resolved = await ctx.images.resolve(
       {
@@ -92,6 +103,7 @@ async function resolveImage(ctx: LifecycleContext, instance: Instance): Promise<
         image: wsConfig.image,
         features: wsConfig.features,
         remoteUser: wsConfig.user,
+        ...(credentials ? { credentials } : {}),
       },
       {
         log: (text) => log.write(text),

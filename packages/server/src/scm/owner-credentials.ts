@@ -1,0 +1,28 @@
+// The workspace owner's SCM token for a clone URL, outside a request: what the image builder needs to
+// read a private repository. The same providers and rules as git inside the workspace.
+import { type GitCredentials, isAppError, type UserId } from '@atelier/protocol';
+import { gitCredentials, providerForHost } from './git-credentials.js';
+import { AuthProviderRegistry, type RegistryDeps } from './provider-registry.js';
+
+/** undefined when the URL's host is no configured SCM or the owner has no account linked there. */
+export function ownerCredentialSource(
+  deps: RegistryDeps & { clock?: () => Date },
+): (ownerId: UserId, cloneUrl: string) => Promise<GitCredentials | undefined> {
+  const registry = new AuthProviderRegistry(deps);
+  const clock = deps.clock ?? (() => new Date());
+  return async (ownerId, cloneUrl) => {
+    let host: string;
+    try {
+      host = new URL(cloneUrl).host;
+    } catch {
+      return undefined; // not a URL git reaches over http(s)
+    }
+    if (!host) return undefined; // file://
+    const providers = await registry.list();
+    if (!providerForHost(providers, host, undefined)) return undefined;
+    return gitCredentials({ ...deps, clock }, providers, ownerId, host).catch((e: unknown) => {
+      if (isAppError(e) && e.code === 'failed_precondition') return undefined; // not linked
+      throw e;
+    });
+  };
+}
