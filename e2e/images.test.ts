@@ -153,7 +153,7 @@ describe('images built from the repository', {
     return (await request(url)).status;
   }
 
-  test('(a) .gitpod.yml: Dockerfile image built and pushed, three tasks, a public and a private port; a second start does not build; a removed image is pulled back', {
+  test('(a) .gitpod.yml: Dockerfile image built and pushed, three tasks, a public and a private port; a second start does not build, one opened with imagebuild/ does; a removed image is pulled back', {
     timeout: 600_000,
   }, async () => {
     const id = await create('gitpod-image');
@@ -190,6 +190,19 @@ describe('images built from the repository', {
     const secondLog = await buildLog(second);
     assert.match(secondLog, /using the cached image/);
     assert.doesNotMatch(secondLog, /STEP|COPY|pushing/);
+
+    // imagebuild/ in front of the context: built again although an image of that content is cached
+    const { id: forced } = await api<{ id: string }>(atelier.url, token, 'POST', '/api/v1/workspaces', {
+      contextUrl: `imagebuild/${git.url}/gitpod-image.git`,
+    });
+    await waitFor(forced, 'running');
+    const forcedLog = await buildLog(forced);
+    assert.match(
+      forcedLog,
+      /building again although .* may be cached: the workspace was opened with imagebuild\//,
+    );
+    assert.match(forcedLog, /COPY tools\/banner\.txt/);
+    await api(atelier.url, token, 'DELETE', `/api/v1/workspaces/${forced}`);
 
     // without the local copy, the next start pulls it from the registry (with basic auth)
     await api(atelier.url, token, 'DELETE', `/api/v1/workspaces/${second}`);

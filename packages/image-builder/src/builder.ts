@@ -119,7 +119,11 @@ export class EngineImageBuilder implements ImageResolver {
     let files: SourceCheckout | undefined;
     try {
       const plan = await this.plan(request, source, hooks.signal);
-      if (await this.isCached(plan.tag, hooks.signal)) {
+      if (request.forceBuild) {
+        hooks.log(
+          `building again although ${plan.tag} may be cached: the workspace was opened with imagebuild/\n`,
+        );
+      } else if (await this.isCached(plan.tag, hooks.signal)) {
         hooks.log(
           `using the cached image ${plan.tag}: nothing changed since it was built (content hash ${plan.hash.slice(0, 12)})\n`,
         );

@@ -15,6 +15,8 @@ export interface ImageRequest {
   features: FeatureConfig[];
   /** devcontainer remoteUser: what features see as _REMOTE_USER */
   remoteUser?: string | undefined;
+  /** build even when an image of the same content is cached (the context's `imagebuild/` prefix) */
+  forceBuild?: boolean | undefined;
   /** the workspace owner's token for the repository's SCM (a private repository); never logged */
   credentials?: GitCredentials | undefined;
 }

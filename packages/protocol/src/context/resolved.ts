@@ -22,6 +22,8 @@ export const resolvedContextSchema = z.object({
   upstreamCloneUrl: z.string().min(1).optional(),
   /** a file (or folder) the URL pointed at, relative to the checkout: the IDE opens it */
   openPath: z.string().min(1).optional(),
+  /** the `imagebuild/` prefix: the first start builds the image even when one is cached */
+  forceImageBuild: z.boolean().optional(),
 });
 export type ResolvedContext = z.infer<typeof resolvedContextSchema>;
 

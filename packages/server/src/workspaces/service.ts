@@ -39,7 +39,11 @@ export class WorkspaceService {
       config: JSON.stringify(workspaceConfig),
       // the prefix's variables, kept for every start (values are not logged: a link may carry a secret)
       contextEnv: Object.keys(env).length > 0 ? JSON.stringify(env) : null,
-      context: source.context.kind === 'git' ? null : JSON.stringify(source.context),
+      // a plain git URL resolves to nothing worth keeping, unless a prefix asked for something
+      context:
+        source.context.kind === 'git' && !source.context.forceImageBuild
+          ? null
+          : JSON.stringify(source.context),
     });
     logger.info(
       {

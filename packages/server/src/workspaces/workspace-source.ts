@@ -67,6 +67,7 @@ export async function prepareWorkspace(
   const api = repositoryApi(endpoint, parsed.repository, linked?.token);
   const source = await resolveContext(parsed, api, linked?.login ?? user.name);
   if (request.ref) source.ref = request.ref;
+  if (parsed.forceImageBuild) source.context.forceImageBuild = true;
   const rev = request.ref ?? source.configRev;
   const config =
     api && rev
@@ -103,6 +104,7 @@ async function prepareWithGit(
 ): Promise<PreparedWorkspace> {
   const source = await resolveContext(parsed, undefined, user.name);
   source.ref = ref;
+  if (parsed.forceImageBuild) source.context.forceImageBuild = true;
   const repository = toRepositoryContext(source);
   const config = await checkWithCredentials(deps, user, providers, repository, ref);
   return { source, config, env: parsed.env };

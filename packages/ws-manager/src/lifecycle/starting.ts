@@ -104,6 +104,10 @@ async function resolveImage(ctx: LifecycleContext, instance: Instance): Promise<
         features: wsConfig.features,
         remoteUser: wsConfig.user,
         ...(credentials ? { credentials } : {}),
+        // imagebuild/: the start from the link builds anew; later starts (from a backup) use the cache
+        ...(parseStoredContext(workspace.context)?.forceImageBuild && instance.contentSource !== 'backup'
+          ? { forceBuild: true }
+          : {}),
       },
       {
         log: (text) => log.write(text),
