@@ -3,6 +3,7 @@ import {
   addSshKeyRequestSchema,
   adminAuthProviderSchema,
   adminAuthProvidersSchema,
+  authProviderSummarySchema,
   backupSchema,
   createAuthProviderRequestSchema,
   createTokenRequestSchema,
@@ -10,6 +11,7 @@ import {
   createWorkspaceRequestSchema,
   createWorkspaceResponseSchema,
   errorBodySchema,
+  gitCredentialsSchema,
   healthSchema,
   instanceSchema,
   loginRequestSchema,
@@ -68,6 +70,8 @@ const OUTPUT_SCHEMAS = {
   UserPreferencesResponse: userPreferencesResponseSchema,
   AdminAuthProviders: adminAuthProvidersSchema,
   AdminAuthProvider: adminAuthProviderSchema,
+  AuthProviderSummary: authProviderSummarySchema,
+  GitCredentials: gitCredentialsSchema,
   WorkspaceEnvVars: z.object({
     variables: z.array(z.object({ name: z.string(), value: z.string(), repositoryPattern: z.string() })),
   }),
@@ -244,10 +248,15 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/api/v1/workspaces': {
     post: {
-      summary: 'Create a workspace from a repository and start it',
+      summary:
+        'Create a workspace from a context URL and start it: any page of a repository on a configured SCM (repository, branch or tag with a path, pull or merge request, issue, commit), resolved through its API with the caller’s token, or a plain git URL; prefixes VAR=v,…/, referrer:…/, imagebuild/',
       body: 'CreateWorkspaceRequest',
       ok: { status: 201, description: 'created and starting', schema: ref('CreateWorkspaceResponse') },
-      errors: { 403: 'file:// repositories are not allowed for the caller' },
+      errors: {
+        403: 'file:// repositories are not allowed for the caller',
+        404: 'the repository, pull request, issue, branch or commit does not exist, or the caller’s SCM token cannot see it (the message says which provider to sign in with or grant access)',
+        412: 'a context this installation cannot open yet (snapshots; an SCM page whose API is not called)',
+      },
     },
     get: {
       summary: "The caller's workspaces, newest first",
@@ -376,6 +385,32 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     get: {
       summary: "Changes of all the caller's workspaces",
       ok: { status: 200, description: sse, eventStream: true },
+    },
+  },
+  '/api/v1/auth/providers': {
+    get: {
+      summary: 'The sign-in providers, for the sign-in page (no secrets)',
+      ok: {
+        status: 200,
+        description: 'providers',
+        schema: { type: 'array', items: ref('AuthProviderSummary') },
+      },
+    },
+  },
+  '/api/v1/workspaces/{id}/git-credentials': {
+    get: {
+      summary:
+        'The owner’s SCM token for a host, for git inside the workspace (gp credential-helper); the workspace’s own token only; query: host',
+      ok: {
+        status: 200,
+        description: 'user name and token for git over https',
+        schema: ref('GitCredentials'),
+      },
+      errors: {
+        403: 'not the workspace’s own token',
+        404: 'no SCM provider is configured for the host',
+        412: 'the owner has no account linked at that provider, or its token expired and cannot be refreshed',
+      },
     },
   },
   '/api/v1/admin/auth-providers': {
