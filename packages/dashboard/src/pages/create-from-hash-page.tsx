@@ -47,7 +47,7 @@ export function CreateFromHashPage({ contextUrl }: { contextUrl: string }) {
     <section className="card narrow" aria-labelledby="create-title">
       <h1 id="create-title">New workspace</h1>
       <p className="break">
-        Repository: <code>{contextUrl}</code>
+        Opening <code>{contextUrl}</code>
       </p>
       {action.error ? (
         <>
@@ -117,7 +117,7 @@ function GrantAccess({ contextUrl, code }: { contextUrl: string; code: string })
   const returnTo = `/#${contextUrl}`;
   const href = `${provider.loginUrl}?link=1&repositories=1&returnTo=${encodeURIComponent(returnTo)}`;
   return (
-    <div className="notice" data-testid="grant-access">
+    <div className="notice stacked" data-testid="grant-access">
       <p>
         If the repository is private, Atelier needs your permission to read it with your {provider.id}{' '}
         account.
