@@ -23,7 +23,10 @@ export interface FakeScmApp {
 }
 
 export interface FakeScmRepo {
-  /** user login or org/group path (GitLab: may contain '/': group/subgroup) */
+  /**
+   * user login or org/group path (GitLab: may contain '/': group/subgroup; Bitbucket Server: a
+   * project key, or `~login` for a user's personal repository)
+   */
   owner: string;
   name: string;
   private: boolean;

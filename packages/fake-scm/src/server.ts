@@ -50,7 +50,7 @@ export interface ApiRequest {
 export type TokenRequest = Record<string, string> & { basicUser?: string; basicPassword?: string };
 
 export interface Provider {
-  name: 'fake-github' | 'fake-gitlab' | 'fake-bitbucket' | 'fake-azure-devops';
+  name: 'fake-github' | 'fake-gitlab' | 'fake-bitbucket' | 'fake-bitbucket-server' | 'fake-azure-devops';
   /** a path, or a pattern where a segment varies (Entra ID: `/{tenant}/oauth2/v2.0/authorize`) */
   authorizePath: string | RegExp;
   tokenPath: string | RegExp;
@@ -59,6 +59,8 @@ export interface Provider {
   isApiPath?(pathname: string): boolean;
   /** a git smart-HTTP path as repository and rest; default `/<owner>/<name>.git/<rest>` */
   gitPath?(pathname: string): { repo: string; rest: string } | undefined;
+  /** git's Basic auth must name the token's own user (Bitbucket Data Center); default: any name */
+  gitUserIsLogin?: boolean;
   tokenPrefix: string;
   defaultScopes: string[];
   alwaysRefreshToken: boolean;
@@ -118,8 +120,10 @@ export class FakeCore {
     return this.repos.find((r) => r.id === id);
   }
 
+  /** The owner (a user's personal project `~login` too) or a collaborator. */
   isMember(repo: RepoRecord, login: string): boolean {
-    return repo.spec.owner === login || (repo.spec.collaborators ?? []).includes(login);
+    const { owner, collaborators } = repo.spec;
+    return owner === login || owner === `~${login}` || (collaborators ?? []).includes(login);
   }
 
   canRead(repo: RepoRecord, caller: Caller | undefined): boolean {
@@ -285,6 +289,8 @@ async function handleGit(
     send(res, { status, body: `${provider.name}: ${text}\n`, headers });
   };
   if (creds && !caller) return deny(401, 'invalid username or token');
+  if (caller && provider.gitUserIsLogin && creds?.user !== caller.login)
+    return deny(401, `the token belongs to ${caller.login}: give that user name with it`);
   const needsAuth = push || !repo || repo.spec.private;
   if (needsAuth && !caller) return deny(401, 'authentication required; use a token as the password');
   if (!repo || !core.canRead(repo, caller)) return deny(404, 'repository not found');

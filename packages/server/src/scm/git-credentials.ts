@@ -6,12 +6,17 @@ import { AppError, type Config, type GitCredentials, type UserId } from '@atelie
 import { flavorOf, type ProviderToken } from './oauth.js';
 import type { AuthProvider, ProviderType } from './providers.js';
 
-/** The user name each SCM expects beside a token over https. */
-const TOKEN_USER: Record<ProviderType, string> = {
+/** The user name each SCM expects beside a token over https; null: the account's own user name. */
+const TOKEN_USER: Record<ProviderType, string | null> = {
   GitHub: 'x-access-token',
   GitLab: 'oauth2',
   Bitbucket: 'x-token-auth',
-  BitbucketServer: 'x-token-auth',
+  // Bitbucket Data Center has no token user name (x-token-auth is Bitbucket Cloud's): a user's token
+  // stands in for the user's password, given with the user name in Basic auth as its HTTP access
+  // tokens are ("use them in place of passwords for Git over HTTPS"); only a project's or
+  // repository's token, which has no user, goes as Bearer. Its OAuth 2 tokens are the user's, so
+  // git sends them with the account's user name — right whether Bitbucket checks the name or not.
+  BitbucketServer: null,
   // Azure DevOps takes a Microsoft Entra access token as the password beside any user name (as
   // Git Credential Manager sends one, and as for personal access tokens); the name is not checked
   AzureDevOps: 'oauth2',
@@ -55,7 +60,7 @@ export async function gitCredentials(
     (i) => i.providerId === provider.id,
   );
   const row = identity && (await deps.repos.scmTokens.get(provider.id, identity.subject));
-  if (!row) {
+  if (!identity || !row) {
     throw new AppError(
       'failed_precondition',
       `the workspace's owner has no ${provider.id} account linked: sign in with ${provider.id} on the dashboard`,
@@ -80,5 +85,5 @@ export async function gitCredentials(
       expiresAt: token.expiresAt ?? null,
     });
   }
-  return { username: TOKEN_USER[provider.type], password: token.accessToken };
+  return { username: TOKEN_USER[provider.type] ?? identity.login, password: token.accessToken };
 }

@@ -2,9 +2,9 @@
 // provider type: the authorize URL, the code exchange, the refresh, and whose account a token is
 // (OpenID Connect: the account its validated ID token names).
 import { createHash, randomBytes } from 'node:crypto';
-import { AppError } from '@atelier/protocol';
 import { azureDevOpsOAuth } from './azure-devops-oauth.js';
 import { bitbucketOAuth } from './bitbucket-oauth.js';
+import { bitbucketServerOAuth } from './bitbucket-server-oauth.js';
 import { githubOAuth } from './github-oauth.js';
 import { gitlabOAuth } from './gitlab-oauth.js';
 import { oidcOAuth } from './oidc-oauth.js';
@@ -73,9 +73,6 @@ export function flavorOf(provider: AuthProvider): OAuthFlavor {
     case 'AzureDevOps':
       return azureDevOpsOAuth;
     case 'BitbucketServer':
-      throw new AppError(
-        'failed_precondition',
-        `sign-in with ${provider.type} (${provider.id}) is not available in this version of Atelier`,
-      );
+      return bitbucketServerOAuth;
   }
 }

@@ -1,5 +1,6 @@
-// Context resolution through the SCM APIs of fake-github, fake-gitlab, fake-bitbucket and
-// fake-azure-devops (their documented REST endpoints over real repositories): pull requests, issues,
+// Context resolution through the SCM APIs of fake-github, fake-gitlab, fake-bitbucket,
+// fake-bitbucket-server (a project's and a user's personal repository) and fake-azure-devops (their
+// documented REST endpoints over real repositories): pull requests, issues,
 // refs with paths, commits, private repositories with and without a token, and configuration files
 // read before a clone.
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import {
   type FakeScmSpec,
   startFakeAzureDevOps,
   startFakeBitbucket,
+  startFakeBitbucketServer,
   startFakeGitHub,
   startFakeGitLab,
 } from '@atelier/fake-scm';
@@ -61,8 +63,12 @@ interface Scm {
   page: string;
   clone: string;
   pull: (n: number) => string;
-  /** absent: the SCM's issues are no part of its Git API (Azure DevOps' work items) */
+  /** absent: the SCM's issues are no part of its Git API (Azure DevOps' work items, Bitbucket Server) */
   issue?: string;
+  /** without `issue`: what the refusal to open an issue says */
+  issueRefusal?: RegExp;
+  /** a second row of one SCM: what sets it apart, in the suite's name */
+  variant?: string;
   /** branch feature/x, file src/b.ts */
   branchFile: string;
   tag: string;
@@ -128,14 +134,50 @@ const SCMS: Scm[] = [
     tag: '?version=GTv1.0',
     commit: (sha) => `/commit/${sha}`,
     unknownRef: '?version=GBno-such-branch&path=/src',
+    issueRefusal: /work items, which Atelier cannot open yet: open .*app, one of its branches/,
     fullCommitsOnly: true,
+  },
+  {
+    type: 'BitbucketServer',
+    start: startFakeBitbucketServer,
+    owner: 'PROJ',
+    scopes: ['REPO_READ'],
+    page: 'projects/PROJ/repos/app',
+    clone: 'scm/proj/app.git',
+    pull: (n) => `/pull-requests/${n}/overview`,
+    issueRefusal:
+      /^Bitbucket Server has no issues .*: open PROJ\/app on fake-bitbucket-server, one of its branches/,
+    branchFile: '/browse/src/b.ts?at=refs%2Fheads%2Ffeature%2Fx',
+    tag: '/browse?at=refs/tags/v1.0',
+    commit: (sha) => `/commits/${sha}`,
+    unknownRef: '/browse/src?at=refs/heads/no-such-branch',
+  },
+  {
+    type: 'BitbucketServer',
+    variant: "a user's personal repository",
+    start: startFakeBitbucketServer,
+    owner: '~ada',
+    scopes: ['REPO_WRITE'],
+    page: 'users/ada/repos/app',
+    clone: 'scm/~ada/app.git',
+    pull: (n) => `/pull-requests/${n}`,
+    issueRefusal: /^Bitbucket Server has no issues .*: open ~ada\/app on fake-bitbucket-server/,
+    branchFile: '/browse/src/b.ts?at=feature/x',
+    tag: '/browse?at=v1.0',
+    commit: (sha) => `/commits/${sha}`,
+    unknownRef: '/browse/src?at=no-such-branch',
   },
 ];
 
+const FAKE_NAMES: Partial<Record<ProviderType, string>> = {
+  AzureDevOps: 'azure-devops',
+  BitbucketServer: 'bitbucket-server',
+};
+
 for (const scm of SCMS) {
   const { type, owner } = scm;
-  const name = `fake-${type === 'AzureDevOps' ? 'azure-devops' : type.toLowerCase()}`;
-  describe(`context resolution through ${name}'s API`, () => {
+  const name = `fake-${FAKE_NAMES[type] ?? type.toLowerCase()}`;
+  describe(`context resolution through ${name}'s API${scm.variant ? `: ${scm.variant}` : ''}`, () => {
     let fake: FakeScm;
     let provider: AuthProvider;
     let token: string;
@@ -205,14 +247,13 @@ for (const scm of SCMS) {
     } else {
       test('an issue cannot be opened, and the message says what can', async () => {
         const api = repositoryApi(endpointOf(provider, contextRepository()), contextRepository(), token);
+        const refusal = scm.issueRefusal;
+        assert.ok(refusal, 'a row without issue says how an issue is refused');
         await assert.rejects(
           async () => api?.issue(5),
           (e: AppError) => {
             assert.equal(e.code, 'not_found');
-            assert.match(
-              e.message,
-              /work items, which Atelier cannot open yet: open .*app, one of its branches/,
-            );
+            assert.match(e.message, refusal);
             return true;
           },
         );

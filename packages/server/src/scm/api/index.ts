@@ -5,6 +5,7 @@ import { DEFAULT_SCM_PROVIDERS, SCM_TYPE_OF_AUTH_PROVIDER_TYPE } from '@atelier/
 import type { AuthProvider } from '../providers.js';
 import { azureDevOpsRepositoryApi } from './azure-devops-api.js';
 import { bitbucketRepositoryApi } from './bitbucket-api.js';
+import { bitbucketServerRepositoryApi } from './bitbucket-server-api.js';
 import { githubRepositoryApi } from './github-api.js';
 import { gitlabRepositoryApi } from './gitlab-api.js';
 import type { ScmEndpoint, ScmRepositoryApi } from './scm-api.js';
@@ -51,6 +52,6 @@ export function repositoryApi(
     case 'azure-devops':
       return azureDevOpsRepositoryApi(endpoint, repository, token);
     case 'bitbucket-server':
-      return undefined;
+      return bitbucketServerRepositoryApi(endpoint, repository, token);
   }
 }
