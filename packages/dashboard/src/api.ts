@@ -9,6 +9,7 @@ import {
   createTokenResponseSchema,
   createWorkspaceResponseSchema,
   errorBodySchema,
+  linkedAccountSchema,
   ownerTokenResponseSchema,
   type PortVisibility,
   type PutUserEnvVarRequest,
@@ -206,6 +207,10 @@ export const api = {
     request('PUT', '/user/preferences', userPreferencesResponseSchema, body),
   setWorkspaceTimeout: (id: string, timeout: string) =>
     request('PUT', `/workspaces/${encodeURIComponent(id)}/timeout`, workspaceTimeoutSchema, { timeout }),
+
+  listAccounts: () => request('GET', '/me/accounts', linkedAccountSchema.array()),
+  unlinkAccount: (providerId: string) =>
+    request('DELETE', `/me/accounts/${encodeURIComponent(providerId)}`, null),
 
   listEnvVars: () => request('GET', '/user/env-vars', userEnvVarSchema.array()),
   putEnvVar: (body: PutUserEnvVarRequest) => request('PUT', '/user/env-vars', userEnvVarSchema, body),

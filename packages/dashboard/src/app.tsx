@@ -4,6 +4,7 @@ import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { type ApiError, api, setUnauthenticatedHandler, toApiError } from './api';
 import { ErrorMessage } from './components/error-message';
 import { Layout } from './components/layout';
+import { AccountsPage } from './pages/accounts-page';
 import { AuthProvidersPage } from './pages/auth-providers-page';
 import { CreateFromHashPage } from './pages/create-from-hash-page';
 import { NotFoundPage } from './pages/not-found-page';
@@ -114,6 +115,7 @@ function routed(place: Place, user: UserDto): ReactNode {
   if (pathname === '/variables') return <VariablesPage />;
   if (pathname === '/ssh-keys') return <SshKeysPage />;
   if (pathname === '/preferences') return <PreferencesPage />;
+  if (pathname === '/accounts') return <AccountsPage />;
   if (pathname === '/admin/auth-providers') return user.admin ? <AuthProvidersPage /> : <NotFoundPage />;
   if (ENTRY_PATHS.has(pathname)) return null; // redirected by the effect above
   return <NotFoundPage />;

@@ -8,6 +8,7 @@ export * from './env.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './images.js';
+export * from './linked-accounts.js';
 export * from './phases.js';
 export * from './supervisor.js';
 export * from './system-env.js';

@@ -14,6 +14,7 @@ import {
   gitCredentialsSchema,
   healthSchema,
   instanceSchema,
+  linkedAccountSchema,
   loginRequestSchema,
   ownerTokenResponseSchema,
   portSchema,
@@ -72,6 +73,7 @@ const OUTPUT_SCHEMAS = {
   AdminAuthProvider: adminAuthProviderSchema,
   AuthProviderSummary: authProviderSummarySchema,
   GitCredentials: gitCredentialsSchema,
+  LinkedAccount: linkedAccountSchema,
   WorkspaceEnvVars: z.object({
     variables: z.array(z.object({ name: z.string(), value: z.string(), repositoryPattern: z.string() })),
   }),
@@ -127,6 +129,7 @@ const workspaceIdParam = {
   schema: { type: 'string', pattern: WORKSPACE_ID_PATTERN.source },
 };
 const tokenIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const providerIdParam = { name: 'providerId', in: 'path', required: true, schema: { type: 'string' } };
 const portParam = {
   name: 'port',
   in: 'path',
@@ -397,6 +400,29 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       },
     },
   },
+  '/api/v1/me/accounts': {
+    get: {
+      summary:
+        'Every sign-in provider with the caller’s account there (login, granted scopes, access to private repositories; never a token), and the URLs that link one or grant private repositories',
+      ok: {
+        status: 200,
+        description: 'one entry per provider',
+        schema: { type: 'array', items: ref('LinkedAccount') },
+      },
+      errors: { 403: 'a workspace token (accounts are managed on the dashboard or with an access token)' },
+    },
+  },
+  '/api/v1/me/accounts/{providerId}': {
+    delete: {
+      summary: 'Unlink the caller’s account at a provider and delete its stored SCM token',
+      ok: { status: 204, description: 'unlinked' },
+      errors: {
+        403: 'a workspace token',
+        404: 'the caller has no account linked at that provider',
+        409: 'it is the caller’s last way to sign in (no usable password, no other linked account): link another first',
+      },
+    },
+  },
   '/api/v1/workspaces/{id}/git-credentials': {
     get: {
       summary:
@@ -489,6 +515,7 @@ function operation(path: string, method: string, op: Operation): Record<string, 
   const parameters: Record<string, unknown>[] = path.includes('{id}')
     ? [path.startsWith('/api/v1/workspaces') ? workspaceIdParam : tokenIdParam]
     : [];
+  if (path.includes('{providerId}')) parameters.push(providerIdParam);
   if (path.includes('{port}')) parameters.push(portParam);
   if (path.includes('{index}')) parameters.push(taskIndexParam);
   for (const [name, description] of Object.entries(op.query ?? {})) {
@@ -498,6 +525,7 @@ function operation(path: string, method: string, op: Operation): Record<string, 
     operationId: `${method}${path
       .replace('/api/v1', '')
       .replace(/\{id\}/g, 'ById')
+      .replace(/\{providerId\}/g, 'ByProviderId')
       .replace(/\{port\}/g, 'ByPort')
       .replace(/\{index\}/g, 'ByIndex')
       .replace(/[/-](\w)/g, (_, ch: string) => ch.toUpperCase())}`,

@@ -16,6 +16,7 @@ import { buildLogRoutes } from './routes/build-log-routes.js';
 import type { RouteContext } from './routes/context.js';
 import { envVarRoutes } from './routes/env-var-routes.js';
 import { type EventTiming, eventRoutes } from './routes/event-routes.js';
+import { linkedAccountRoutes } from './routes/linked-account-routes.js';
 import { oauthRoutes } from './routes/oauth-routes.js';
 import { sshKeyRoutes } from './routes/ssh-key-routes.js';
 import { taskRoutes } from './routes/task-routes.js';
@@ -64,6 +65,7 @@ export function createServer(serverDeps: ServerDeps, options: { events?: EventTi
   workspaceRoutes(app, ctx);
   activityRoutes(app, ctx);
   oauthRoutes(app, ctx);
+  linkedAccountRoutes(app, ctx);
   authProviderRoutes(app, ctx);
   buildLogRoutes(app, ctx);
   taskRoutes(app, ctx);

@@ -37,6 +37,7 @@ export function Layout({
             {nav('/variables', 'Variables', pathname === '/variables')}
             {nav('/ssh-keys', 'SSH keys', pathname === '/ssh-keys')}
             {nav('/tokens', 'Access tokens', pathname === '/tokens')}
+            {nav('/accounts', 'Linked accounts', pathname === '/accounts')}
             {nav('/preferences', 'Preferences', pathname === '/preferences')}
             {user.admin &&
               nav('/admin/auth-providers', 'Sign-in providers', pathname === '/admin/auth-providers')}
