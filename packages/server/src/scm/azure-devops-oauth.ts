@@ -6,7 +6,8 @@
 // user_impersonation): the sign-in asks for `<Azure DevOps>/.default`, which grants those.
 import { AppError } from '@atelier/protocol';
 import { z } from 'zod';
-import { postForm, providerToken, reach } from './http.js';
+import { pkceCodeFlow } from './code-flow.js';
+import { reach } from './http.js';
 import type { OAuthFlavor } from './oauth.js';
 import type { AuthProvider } from './providers.js';
 
@@ -69,48 +70,15 @@ async function profile(provider: AuthProvider, accessToken: string): Promise<z.i
 export const azureDevOpsOAuth: OAuthFlavor = {
   // `.default`: the permissions the app registration was given; no narrower ask without private repositories
   scopes: () => SCOPES,
-  authorizeUrl(provider, params) {
-    const url = new URL(entraEndpoint(provider, 'authorize'));
-    url.search = new URLSearchParams({
-      client_id: provider.clientId,
-      redirect_uri: provider.callbackUrl,
-      response_type: 'code',
-      response_mode: 'query',
-      scope: params.scopes.join(' '),
-      state: params.state,
-      code_challenge: params.challenge,
-      code_challenge_method: 'S256',
-    }).toString();
-    return url.toString();
-  },
-  async exchange(provider, code, verifier) {
-    return providerToken(
-      provider,
-      await postForm(provider, entraEndpoint(provider, 'token'), {
-        client_id: provider.clientId,
-        client_secret: provider.clientSecret,
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: provider.callbackUrl,
-        code_verifier: verifier,
-        scope: SCOPES.join(' '),
-      }),
-      'scope',
-    );
-  },
-  async refresh(provider, refreshToken) {
-    return providerToken(
-      provider,
-      await postForm(provider, entraEndpoint(provider, 'token'), {
-        client_id: provider.clientId,
-        client_secret: provider.clientSecret,
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        scope: SCOPES.join(' '),
-      }),
-      'scope',
-    );
-  },
+  ...pkceCodeFlow({
+    endpoints: (provider) => ({
+      authorize: entraEndpoint(provider, 'authorize'),
+      token: entraEndpoint(provider, 'token'),
+    }),
+    authorizeParams: { response_mode: 'query' },
+    tokenParams: { scope: SCOPES.join(' ') },
+    redirectUriOnRefresh: false,
+  }),
   async account(provider, accessToken) {
     const p = await profile(provider, accessToken);
     const email = p.emailAddress || null;

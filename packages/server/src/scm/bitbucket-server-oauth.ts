@@ -5,7 +5,8 @@
 // /rest/api/1.0/users/<slug>.
 import { AppError } from '@atelier/protocol';
 import { z } from 'zod';
-import { getJson, postForm, providerToken, reach } from './http.js';
+import { pkceCodeFlow } from './code-flow.js';
+import { getJson, reach } from './http.js';
 import type { OAuthFlavor } from './oauth.js';
 import type { AuthProvider } from './providers.js';
 
@@ -68,46 +69,13 @@ export const bitbucketServerOAuth: OAuthFlavor = {
   // may read (as Gitpod's did), and the grant for private repositories adds pushing to them
   scopes: (repositories) =>
     repositories ? ['PUBLIC_REPOS', 'REPO_READ', 'REPO_WRITE'] : ['PUBLIC_REPOS', 'REPO_READ'],
-  authorizeUrl(provider, params) {
-    const url = new URL(endpoint(provider, 'authorize'));
-    url.search = new URLSearchParams({
-      client_id: provider.clientId,
-      redirect_uri: provider.callbackUrl,
-      response_type: 'code',
-      scope: params.scopes.join(' '),
-      state: params.state,
-      code_challenge: params.challenge,
-      code_challenge_method: 'S256',
-    }).toString();
-    return url.toString();
-  },
-  async exchange(provider, code, verifier) {
-    return providerToken(
-      provider,
-      await postForm(provider, endpoint(provider, 'token'), {
-        client_id: provider.clientId,
-        client_secret: provider.clientSecret,
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: provider.callbackUrl,
-        code_verifier: verifier,
-      }),
-      'scope',
-    );
-  },
-  async refresh(provider, refreshToken) {
-    return providerToken(
-      provider,
-      await postForm(provider, endpoint(provider, 'token'), {
-        client_id: provider.clientId,
-        client_secret: provider.clientSecret,
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        redirect_uri: provider.callbackUrl,
-      }),
-      'scope',
-    );
-  },
+  ...pkceCodeFlow({
+    endpoints: (provider) => ({
+      authorize: endpoint(provider, 'authorize'),
+      token: endpoint(provider, 'token'),
+    }),
+    redirectUriOnRefresh: true,
+  }),
   async account(provider, accessToken) {
     const u = await userNamed(provider, accessToken, await whoami(provider, accessToken));
     return {
