@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { type FakeScm, startFakeGitHub } from '@atelier/fake-scm';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { AtelierProcess } from './harness/atelier.js';
 import { launchBrowser, screenshot } from './harness/browser.js';
 
@@ -19,6 +19,8 @@ const APP = {
 let gh: FakeScm;
 let atelier: AtelierProcess;
 let browser: Browser;
+/** signed in through fake-github by the first test, with access to private repositories */
+let page: Page;
 
 before(async () => {
   gh = await startFakeGitHub({
@@ -69,7 +71,7 @@ after(async () => {
 test('sign in with fake-github, open a pull request of its private repository, push to its branch', {
   timeout: 420_000,
 }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const context = `${gh.url}/octo/private-repo/pull/3`;
   await page.goto(`${atelier.url}/#${context}`);
   // not signed in: the sign-in page offers the provider
@@ -144,4 +146,29 @@ test('sign in with fake-github, open a pull request of its private repository, p
     undefined,
     { timeout: 30_000 },
   );
+});
+
+test('a file URL of the private repository opens that file in VS Code, on its branch', {
+  timeout: 300_000,
+}, async () => {
+  await page.goto(atelier.url);
+  // the start page opens VS Code for this user from now on
+  const saved = await page.evaluate(async () => {
+    const res = await fetch('/api/v1/user/preferences', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ide: 'code' }),
+    });
+    return res.status;
+  });
+  assert.equal(saved, 200);
+  await page.goto(`${atelier.url}/#${gh.url}/octo/private-repo/blob/feature/greeting/hello.txt`);
+  await page.waitForURL(/\/start\//, { timeout: 60_000 });
+  await page.waitForURL(/\.ws\.localhost/, { timeout: 300_000 });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  // the extension opens the URL's file in an editor, once the workbench is up
+  const tab = page.locator('.tabs-container .tab', { hasText: 'hello.txt' });
+  await tab.waitFor({ timeout: 60_000 });
+  await page.locator('.monaco-editor .view-lines', { hasText: 'hello' }).first().waitFor({ timeout: 30_000 });
+  await screenshot(page, 'scm-4-file-in-vscode');
 });

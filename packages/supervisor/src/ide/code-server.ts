@@ -260,6 +260,8 @@ function writeDefaultSettings(dir: string): void {
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'chat.disableAIFeatures': true,
+    // the secondary side bar holds only the chat, which is off: no empty panel beside the editor
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'telemetry.telemetryLevel': 'off',
     'extensions.autoCheckUpdates': false,
     // Atelier's Ports view lists the ports; VS Code's own forwarding would announce them twice
