@@ -3,14 +3,12 @@
 // what a workspace token may not reach.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { hashToken } from '@atelier/db';
 import {
   type InstanceId,
   type WorkspaceDto,
   type WorkspaceId,
   workspaceConfigSchema,
 } from '@atelier/protocol';
-import { workspaceToken } from '@atelier/ws-manager';
 import { startTestServer, TestClient, type TestServer } from '../testing/test-server.js';
 
 describe('workspace token, heartbeats and time-outs', () => {
@@ -32,12 +30,8 @@ describe('workspace token, heartbeats and time-outs', () => {
       },
     );
     assert.equal(created.status, 201, created.text);
-    const instance = await t.repos.instances.get(created.body.instanceId);
-    assert.ok(instance);
-    await t.repos.instances.transition(instance.id, 'running');
-    const token = workspaceToken(t.secrets.open(instance.supervisorTokenSealed));
-    await t.repos.instances.update(instance.id, { workspaceTokenHash: hashToken(token) });
-    return { id: created.body.id, instanceId: instance.id, token };
+    const { token } = await t.workspaceClient(created.body.instanceId);
+    return { id: created.body.id, instanceId: created.body.instanceId, token };
   }
 
   before(async () => {

@@ -3,10 +3,8 @@
 // token reaches no log line.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { hashToken } from '@atelier/db';
 import { type FakeScm, startFakeGitHub } from '@atelier/fake-scm';
 import { type InstanceId, type WorkspaceId, workspaceConfigSchema } from '@atelier/protocol';
-import { workspaceToken } from '@atelier/ws-manager';
 import { startTestServer, TestClient, type TestServer } from '../testing/test-server.js';
 
 describe('git credentials for a workspace', () => {
@@ -77,11 +75,7 @@ describe('git credentials for a workspace', () => {
         },
       );
       assert.equal(created.status, 201, created.text);
-      const instance = await t.repos.instances.get(created.body.instanceId);
-      assert.ok(instance);
-      await t.repos.instances.transition(instance.id, 'running');
-      const token = workspaceToken(t.secrets.open(instance.supervisorTokenSealed));
-      await t.repos.instances.update(instance.id, { workspaceTokenHash: hashToken(token) });
+      const { token } = await t.workspaceClient(created.body.instanceId);
       clients[name] = {
         session: client,
         workspace: new TestClient(t.server.app, 'http://localhost:8080', token),

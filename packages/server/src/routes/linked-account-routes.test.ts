@@ -5,7 +5,6 @@
 // refusal to take a user's last way to sign in, and no workspace token.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { hashToken } from '@atelier/db';
 import { type FakeScm, startFakeGitHub } from '@atelier/fake-scm';
 import {
   type InstanceId,
@@ -13,9 +12,8 @@ import {
   type WorkspaceId,
   workspaceConfigSchema,
 } from '@atelier/protocol';
-import { workspaceToken } from '@atelier/ws-manager';
 import { startOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.js';
-import { startTestServer, TestClient, type TestServer } from '../testing/test-server.js';
+import { startTestServer, type TestClient, type TestServer } from '../testing/test-server.js';
 
 const CALLBACK = 'http://localhost:8080/auth/callback';
 const APP = {
@@ -297,12 +295,7 @@ describe('linked accounts', () => {
       },
     );
     assert.equal(created.status, 201, created.text);
-    const instance = await t.repos.instances.get(created.body.instanceId);
-    assert.ok(instance);
-    await t.repos.instances.transition(instance.id, 'running');
-    const token = workspaceToken(t.secrets.open(instance.supervisorTokenSealed));
-    await t.repos.instances.update(instance.id, { workspaceTokenHash: hashToken(token) });
-    const workspace = new TestClient(t.server.app, 'http://localhost:8080', token);
+    const { client: workspace } = await t.workspaceClient(created.body.instanceId);
     assert.equal((await workspace.call('GET', '/api/v1/me')).status, 200, 'the token works');
     assert.equal((await workspace.call('GET', ACCOUNTS)).status, 403);
     assert.equal((await workspace.call('DELETE', `${ACCOUNTS}/fake-github`)).status, 403);

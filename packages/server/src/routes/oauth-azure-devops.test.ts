@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { hashToken } from '@atelier/db';
 import { type FakeScm, startFakeAzureDevOps } from '@atelier/fake-scm';
 import type { InstanceId, WorkspaceId } from '@atelier/protocol';
-import { workspaceToken } from '@atelier/ws-manager';
-import { startTestServer, TestClient, type TestServer } from '../testing/test-server.js';
+import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 const run = promisify(execFile);
 const CALLBACK = 'http://localhost:8080/auth/callback';
@@ -131,12 +129,7 @@ describe('sign-in with fake-azure-devops (Entra ID)', () => {
       assert.ok(call.kind === 'api' && call.login === 'gina' && call.status !== 401, JSON.stringify(call));
     }
 
-    const instance = await t.repos.instances.get(created.body.instanceId);
-    assert.ok(instance);
-    await t.repos.instances.transition(instance.id, 'running');
-    const wsToken = workspaceToken(t.secrets.open(instance.supervisorTokenSealed));
-    await t.repos.instances.update(instance.id, { workspaceTokenHash: hashToken(wsToken) });
-    const workspace = new TestClient(t.server.app, 'http://localhost:8080', wsToken);
+    const { client: workspace } = await t.workspaceClient(created.body.instanceId);
     const git = await workspace.call<{ username: string; password: string }>(
       'GET',
       `/api/v1/workspaces/${created.body.id}/git-credentials?host=${ado.host}`,

@@ -3,11 +3,9 @@
 // an expired token is refreshed before git gets it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { hashToken } from '@atelier/db';
 import { type FakeScm, startFakeBitbucket, startFakeGitLab } from '@atelier/fake-scm';
 import { type InstanceId, type WorkspaceId, workspaceConfigSchema } from '@atelier/protocol';
-import { workspaceToken } from '@atelier/ws-manager';
-import { startTestServer, TestClient, type TestServer } from '../testing/test-server.js';
+import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 const CALLBACK = 'http://localhost:8080/auth/callback';
 const APP = {
@@ -95,12 +93,7 @@ for (const [type, start] of [
         },
       );
       assert.equal(created.status, 201, created.text);
-      const instance = await t.repos.instances.get(created.body.instanceId);
-      assert.ok(instance);
-      await t.repos.instances.transition(instance.id, 'running');
-      const wsToken = workspaceToken(t.secrets.open(instance.supervisorTokenSealed));
-      await t.repos.instances.update(instance.id, { workspaceTokenHash: hashToken(wsToken) });
-      const workspace = new TestClient(t.server.app, 'http://localhost:8080', wsToken);
+      const { client: workspace } = await t.workspaceClient(created.body.instanceId);
       const git = await workspace.call<{ username: string; password: string }>(
         'GET',
         `/api/v1/workspaces/${created.body.id}/git-credentials?host=${scm.host}`,

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  hashToken,
   loadKeyRing,
   migrateToLatest,
   openDatabase,
@@ -14,10 +15,12 @@ import {
 import {
   type ConfigInput,
   dashboardUrl,
+  type InstanceId,
   mergeConfig,
   type PublicUrls,
   validateConfig,
 } from '@atelier/protocol';
+import { workspaceToken } from '@atelier/ws-manager';
 import type { Hono } from 'hono';
 import pino from 'pino';
 import { createAccessToken, createUser } from '../accounts.js';
@@ -84,6 +87,11 @@ export interface TestServer {
   logs: string[];
   /** a browser-like client without credentials */
   browser(): TestClient;
+  /**
+   * The instance marked running, as its supervisor would see it: a client with the instance's
+   * workspace token (what gp and git's credential helper use), and the token.
+   */
+  workspaceClient(instanceId: InstanceId): Promise<{ client: TestClient; token: string }>;
   /** a client with a new user's access token */
   userClient(
     name: string,
@@ -139,6 +147,14 @@ export async function startTestServer(
     urls,
     logs,
     browser: () => new TestClient(server.app, origin),
+    async workspaceClient(instanceId) {
+      const instance = await repos.instances.get(instanceId);
+      if (!instance) throw new Error(`no instance ${instanceId}`);
+      await repos.instances.transition(instance.id, 'running');
+      const token = workspaceToken(secrets.open(instance.supervisorTokenSealed));
+      await repos.instances.update(instance.id, { workspaceTokenHash: hashToken(token) });
+      return { client: new TestClient(server.app, origin, token), token };
+    },
     async userClient(name, { admin = false } = {}) {
       const user = await createUser(repos, { name, password: `${name}-password`, admin });
       const { token } = await createAccessToken(repos, user.id, 'test');
