@@ -7,12 +7,9 @@ import { type FakeScm, startFakeGitHub } from '@atelier/fake-scm';
 import type { Browser } from 'playwright-core';
 import { AtelierProcess } from './harness/atelier.js';
 import { launchBrowser, screenshot, signedInPage } from './harness/browser.js';
+import { oauthApp, providerConfig } from './harness/fake-scm.js';
 
-const APP = {
-  clientId: 'atelier-e2e',
-  clientSecret: 'atelier-e2e-secret-0123456789',
-  redirectUris: [] as string[],
-};
+const APP = oauthApp('atelier-e2e');
 
 let gh: FakeScm;
 let atelier: AtelierProcess;
@@ -29,17 +26,10 @@ before(async () => {
   });
   atelier = await AtelierProcess.start({
     name: 'accounts',
-    extraConfig: [
-      'authProviders:',
-      '  - id: fake-github',
-      `    host: "${gh.host}"`,
-      '    type: GitHub',
-      '    scheme: http',
-      `    oauth: { clientId: ${APP.clientId}, clientSecret: ${APP.clientSecret} }`,
-    ].join('\n'),
+    extraConfig: providerConfig(gh, APP),
   });
   // the OAuth app at the fake knows Atelier's callback once Atelier has its port
-  APP.redirectUris.push(`${atelier.url}/auth/callback`);
+  APP.registerCallback(atelier.url);
   await atelier.createUser('admin', true);
   await atelier.createUser('ada');
   browser = await launchBrowser();
