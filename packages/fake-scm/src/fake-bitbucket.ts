@@ -128,24 +128,25 @@ function commitJson(ctx: RepoCtx, c: CommitInfo) {
 async function pullRequest(ctx: RepoCtx, [id]: string[]): Promise<Reply> {
   const pr = ctx.repo.spec.pulls?.find((p) => String(p.number) === id);
   if (!pr) return apiError(404);
-  const side = async (branch: string) => ({
+  const side = async (repo: RepoRecord, branch: string) => ({
     branch: { name: branch },
-    commit: { type: 'commit', hash: (await ctx.repo.git.branch(branch)) ?? '' },
+    commit: { type: 'commit', hash: (await repo.git.branch(branch)) ?? '' },
     repository: {
       type: 'repository',
-      full_name: ctx.repo.fullName,
-      name: ctx.repo.spec.name,
-      uuid: uuid(ctx.repo.id),
+      full_name: repo.fullName,
+      name: repo.spec.name,
+      uuid: uuid(repo.id),
     },
   });
+  const fork = (pr.headRepo ? ctx.core.repo(pr.headRepo) : undefined) ?? ctx.repo;
   return ok({
     type: 'pullrequest',
     id: pr.number,
     title: pr.title,
     state: 'OPEN',
     author: accountJson(ctx.core, pr.author),
-    source: await side(pr.head),
-    destination: await side(pr.base),
+    source: await side(fork, pr.head),
+    destination: await side(ctx.repo, pr.base),
     links: { html: { href: `${ctx.core.url}/${ctx.repo.fullName}/pull-requests/${pr.number}` } },
   });
 }

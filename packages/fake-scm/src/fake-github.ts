@@ -153,21 +153,25 @@ function commitJson(ctx: RepoCtx, c: CommitInfo) {
 async function pull(ctx: RepoCtx, [n]: string[]): Promise<Reply> {
   const pr = ctx.repo.spec.pulls?.find((p) => String(p.number) === n);
   if (!pr) return apiError(404);
-  const side = async (ref: string) => ({
-    label: `${ctx.repo.spec.owner}:${ref}`,
+  const side = async (repo: RepoRecord, ref: string) => ({
+    label: `${repo.spec.owner}:${ref}`,
     ref,
-    sha: (await ctx.repo.git.branch(ref)) ?? '',
-    user: userJson(ctx.core, ctx.repo.spec.owner),
-    repo: repoJson(ctx, ctx.repo),
+    sha: (await repo.git.branch(ref)) ?? '',
+    user: userJson(ctx.core, repo.spec.owner),
+    // null, as GitHub answers, when the fork was deleted
+    repo: repoJson(ctx, repo),
   });
+  const fork = pr.headRepo ? ctx.core.repo(pr.headRepo) : ctx.repo;
   return ok({
     number: pr.number,
     title: pr.title,
     state: 'open',
     html_url: `${ctx.core.url}/${ctx.repo.fullName}/pull/${pr.number}`,
     user: userJson(ctx.core, pr.author),
-    head: await side(pr.head),
-    base: await side(pr.base),
+    head: fork
+      ? await side(fork, pr.head)
+      : { label: `unknown:${pr.head}`, ref: pr.head, sha: '', repo: null },
+    base: await side(ctx.repo, pr.base),
   });
 }
 

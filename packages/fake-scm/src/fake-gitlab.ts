@@ -132,7 +132,8 @@ function commitJson(ctx: RepoCtx, c: CommitInfo) {
 async function mergeRequest(ctx: RepoCtx, [iid]: string[]): Promise<Reply> {
   const mr = ctx.repo.spec.pulls?.find((p) => String(p.number) === iid);
   if (!mr) return notFound('Merge Request');
-  const [head, base] = [await ctx.repo.git.branch(mr.head), await ctx.repo.git.branch(mr.base)];
+  const source = (mr.headRepo ? ctx.core.repo(mr.headRepo) : undefined) ?? ctx.repo;
+  const [head, base] = [await source.git.branch(mr.head), await ctx.repo.git.branch(mr.base)];
   return ok({
     id: ctx.repo.id * 1000 + mr.number,
     iid: mr.number,
@@ -141,7 +142,7 @@ async function mergeRequest(ctx: RepoCtx, [iid]: string[]): Promise<Reply> {
     state: 'opened',
     source_branch: mr.head,
     target_branch: mr.base,
-    source_project_id: ctx.repo.id,
+    source_project_id: source.id,
     target_project_id: ctx.repo.id,
     sha: head,
     author: userJson(ctx.core, mr.author),

@@ -36,8 +36,8 @@ export interface FakeScmRepo {
   branches: Record<string, Record<string, string>>;
   /** tag → branch whose head it points at */
   tags?: Record<string, string>;
-  /** head/base = branch names */
-  pulls?: { number: number; title: string; head: string; base: string; author: string }[];
+  /** head/base = branch names; headRepo: the fork (`owner/name` in the same fake) the head branch is in */
+  pulls?: { number: number; title: string; head: string; base: string; author: string; headRepo?: string }[];
   issues?: { number: number; title: string; author: string }[];
   /** logins that may read/push a private repo besides the owner */
   collaborators?: string[];

@@ -29,6 +29,8 @@ export interface WorkspaceSource {
   context: ResolvedContext;
   /** where to read the configuration through the API (the default branch's name, say); undefined: no API */
   configRev: string | undefined;
+  /** a pull request from a fork: the configuration is read there (owner and name on the same SCM) */
+  configRepository?: { owner: string; name: string };
 }
 
 /** A `tree/<ref and path>` URL with more segments is not searched for its ref beyond this depth. */
@@ -134,8 +136,9 @@ async function pullRequestSource(
       baseRef: pr.base.branch,
       ...(fork ? { upstreamCloneUrl: pr.base.cloneUrl } : {}),
     },
-    // the head commit the SCM reported, else the branch (a fork's branch is found in the fork)
+    // the head commit the SCM reported, else the branch; a fork's, in the fork where the SCM names it
     configRev: pr.head.sha || pr.head.branch,
+    ...(fork && pr.head.repository ? { configRepository: pr.head.repository } : {}),
   };
 }
 

@@ -69,9 +69,13 @@ export async function prepareWorkspace(
   if (request.ref) source.ref = request.ref;
   if (parsed.forceImageBuild) source.context.forceImageBuild = true;
   const rev = request.ref ?? source.configRev;
+  // a fork's pull request: its files are in the fork (the same SCM, the same token)
+  const configApi = source.configRepository
+    ? repositoryApi(endpoint, { ...parsed.repository, ...source.configRepository }, linked?.token)
+    : api;
   const config =
-    api && rev
-      ? await readConfigThroughApi(api, rev)
+    configApi && rev
+      ? await readConfigThroughApi(configApi, rev)
       : await checkWithCredentials(deps, user, providers, toRepositoryContext(source), source.ref);
   return { source, config, env: parsed.env };
 }

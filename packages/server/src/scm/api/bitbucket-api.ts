@@ -1,7 +1,13 @@
 // Bitbucket Cloud's REST API (2.0; api.bitbucket.org) for one repository.
 import { AppError, type ContextRepository } from '@atelier/protocol';
 import { z } from 'zod';
-import { encodePath, type ScmEndpoint, ScmHttp, type ScmRepositoryApi } from './scm-api.js';
+import {
+  encodePath,
+  optionalRepository,
+  type ScmEndpoint,
+  ScmHttp,
+  type ScmRepositoryApi,
+} from './scm-api.js';
 
 const repoSchema = z.object({
   full_name: z.string(),
@@ -86,7 +92,12 @@ export function bitbucketRepositoryApi(
             );
       return {
         title: pr.title,
-        head: { cloneUrl: source.cloneUrl, branch: pr.source.branch.name, sha: pr.source.commit?.hash ?? '' },
+        head: {
+          cloneUrl: source.cloneUrl,
+          branch: pr.source.branch.name,
+          sha: pr.source.commit?.hash ?? '',
+          ...optionalRepository(source.full_name),
+        },
         base: { cloneUrl: target.cloneUrl, branch: pr.destination.branch.name },
       };
     },

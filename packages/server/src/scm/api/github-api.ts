@@ -1,14 +1,20 @@
 // GitHub's REST API (v3; api.github.com, or <origin>/api/v3 for GitHub Enterprise) for one repository.
 import type { ContextRepository } from '@atelier/protocol';
 import { z } from 'zod';
-import { encodePath, type ScmEndpoint, ScmHttp, type ScmRepositoryApi } from './scm-api.js';
+import {
+  encodePath,
+  optionalRepository,
+  type ScmEndpoint,
+  ScmHttp,
+  type ScmRepositoryApi,
+} from './scm-api.js';
 
 const repoSchema = z.object({ default_branch: z.string(), clone_url: z.string(), private: z.boolean() });
 const side = z.object({
   ref: z.string(),
   sha: z.string(),
   // null when the fork the pull request came from was deleted
-  repo: z.object({ clone_url: z.string() }).nullable(),
+  repo: z.object({ clone_url: z.string(), full_name: z.string() }).nullable(),
 });
 const pullSchema = z.object({ title: z.string(), head: side, base: side });
 const issueSchema = z.object({ title: z.string(), pull_request: z.object({}).passthrough().optional() });
@@ -46,7 +52,12 @@ export function githubRepositoryApi(
       if (!pr.head.repo || !pr.base.repo) throw http.notFound(`the fork of pull request #${number}`);
       return {
         title: pr.title,
-        head: { cloneUrl: pr.head.repo.clone_url, branch: pr.head.ref, sha: pr.head.sha },
+        head: {
+          cloneUrl: pr.head.repo.clone_url,
+          branch: pr.head.ref,
+          sha: pr.head.sha,
+          ...optionalRepository(pr.head.repo.full_name),
+        },
         base: { cloneUrl: pr.base.repo.clone_url, branch: pr.base.ref },
       };
     },

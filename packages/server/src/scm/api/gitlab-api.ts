@@ -1,13 +1,14 @@
 // GitLab's REST API (v4, gitlab.com or self-managed, nested groups) for one project.
 import { AppError, type ContextRepository } from '@atelier/protocol';
 import { z } from 'zod';
-import { type ScmEndpoint, ScmHttp, type ScmRepositoryApi } from './scm-api.js';
+import { optionalRepository, type ScmEndpoint, ScmHttp, type ScmRepositoryApi } from './scm-api.js';
 
 const projectSchema = z.object({
   id: z.number(),
   // an empty project has no default branch
   default_branch: z.string().nullable().optional(),
   http_url_to_repo: z.string(),
+  path_with_namespace: z.string(),
   visibility: z.string().optional(),
 });
 const mergeRequestSchema = z.object({
@@ -71,7 +72,12 @@ export function gitlabRepositoryApi(
           : await project(`${projects}/${mr.source_project_id}`);
       return {
         title: mr.title,
-        head: { cloneUrl: source.http_url_to_repo, branch: mr.source_branch, sha: mr.sha ?? '' },
+        head: {
+          cloneUrl: source.http_url_to_repo,
+          branch: mr.source_branch,
+          sha: mr.sha ?? '',
+          ...optionalRepository(source.path_with_namespace),
+        },
         base: { cloneUrl: target.http_url_to_repo, branch: mr.target_branch },
       };
     },

@@ -25,8 +25,11 @@ export interface ScmRepositoryInfo {
 
 export interface ScmPullRequest {
   title: string;
-  /** where the changes are: the branch and the repository (a fork, maybe) */
-  head: { cloneUrl: string; branch: string; sha: string };
+  /**
+   * where the changes are: the branch and the repository (a fork, maybe; `repository` names it on
+   * the same SCM, where the SCM says)
+   */
+  head: { cloneUrl: string; branch: string; sha: string; repository?: { owner: string; name: string } };
   /** where they go */
   base: { cloneUrl: string; branch: string };
 }
@@ -177,6 +180,18 @@ export class ScmHttp {
       ? ` — if it is private, grant ${this.endpoint.id} access to your private repositories`
       : ` — if it is private, sign in with ${this.endpoint.id} first`;
   }
+}
+
+/** `owner/name` (GitLab: `group/sub/name`) split at its last "/". */
+export function splitFullName(fullName: string): { owner: string; name: string } | undefined {
+  const slash = fullName.lastIndexOf('/');
+  return slash > 0 ? { owner: fullName.slice(0, slash), name: fullName.slice(slash + 1) } : undefined;
+}
+
+/** `{ repository }` for a PR side, when its full name splits into owner and name. */
+export function optionalRepository(fullName: string): { repository?: { owner: string; name: string } } {
+  const repository = splitFullName(fullName);
+  return repository ? { repository } : {};
 }
 
 /** `%`-encodes every segment of a path, keeping its slashes. */
