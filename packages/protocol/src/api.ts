@@ -170,6 +170,8 @@ export const workspaceSchema = z.object({
   ssh: z.object({ host: z.string(), port: z.number().int(), user: z.string() }).nullable(),
   /** for a running instance: when it will stop and what keeps it alive; null otherwise */
   activity: workspaceActivitySchema.nullable(),
+  /** the IDE its context link chose (`referrer:<name>:<ide>/`); absent: the owner's preference */
+  ide: ideChoiceSchema.optional(),
 });
 export type WorkspaceDto = z.infer<typeof workspaceSchema>;
 

@@ -54,11 +54,14 @@ export function StartPage({ workspaceId }: { workspaceId: string }) {
   const phase = workspace ? phaseOf(workspace) : undefined;
   const { data: preferences, error: preferencesError } = useLoaded(api.getPreferences);
   // until the preference is known the page does not open anything; without one, VS Code
-  const ide: IdeChoice | undefined = preferences
-    ? (preferences.preferences.ide ?? preferences.defaults.ide)
-    : preferencesError
-      ? 'code'
-      : undefined;
+  // the IDE the workspace's link chose (referrer prefix) wins over the user's preference
+  const ide: IdeChoice | undefined = workspace?.ide
+    ? workspace.ide
+    : preferences
+      ? (preferences.preferences.ide ?? preferences.defaults.ide)
+      : preferencesError
+        ? 'code'
+        : undefined;
   const open = useCallback(
     (w: WorkspaceDto) => action.run(() => openInIde(w, ide ?? 'code')),
     [action.run, ide],

@@ -12,6 +12,7 @@ export {
   localBranchSchema,
   parseStoredContext,
   type ResolvedContext,
+  referrerIdeChoice,
   resolvedContextSchema,
 } from './resolved.js';
 export {

@@ -1,6 +1,8 @@
 // What a context resolved to through its SCM's API, stored with the workspace: every start checks
 // out the same branch and opens the same file, whatever the SCM says later.
 import { z } from 'zod';
+import { type IdeChoice, ideChoiceSchema } from '../api.js';
+import { AppError } from '../errors.js';
 
 /** A branch name git accepts and a shell cannot misread: no leading "-", no "..". */
 export const localBranchSchema = z
@@ -24,6 +26,8 @@ export const resolvedContextSchema = z.object({
   openPath: z.string().min(1).optional(),
   /** the `imagebuild/` prefix: the first start builds the image even when one is cached */
   forceImageBuild: z.boolean().optional(),
+  /** the IDE of a `referrer:<name>:<ide>/` prefix: it wins over the owner's preference */
+  ide: ideChoiceSchema.optional(),
 });
 export type ResolvedContext = z.infer<typeof resolvedContextSchema>;
 
@@ -53,4 +57,34 @@ export function issueBranchName(login: string, title: string, number: number): s
   const words = slug(title).slice(0, 50).replace(/-+$/, '');
   const user = slug(login) || 'issue';
   return `${user}/${words ? `${words}-` : ''}${number}`;
+}
+
+/** JetBrains' IDE names as Gitpod's referrer prefix carries them (JetBrains Gateway sends them). */
+const JETBRAINS_IDES = [
+  'intellij',
+  'goland',
+  'pycharm',
+  'phpstorm',
+  'rubymine',
+  'webstorm',
+  'rider',
+  'clion',
+  'rustrover',
+];
+
+/**
+ * The IDE a `referrer:<name>:<ide>/` prefix asks for, in Atelier's choices: `code` (the browser),
+ * `code-desktop`/`vscode-desktop`, `terminal`, or a JetBrains IDE (JetBrains Gateway). Another name
+ * is refused, with the names there are.
+ */
+export function referrerIdeChoice(ide: string): IdeChoice {
+  const name = ide.toLowerCase();
+  if (name === 'code' || name === 'vscode') return 'code';
+  if (name === 'code-desktop' || name === 'vscode-desktop') return 'vscode-desktop';
+  if (name === 'terminal') return 'terminal';
+  if (name === 'jetbrains' || JETBRAINS_IDES.includes(name)) return 'jetbrains';
+  throw new AppError(
+    'invalid_argument',
+    `the referrer prefix asks for the IDE "${ide}", which Atelier does not offer: use code, code-desktop, terminal or a JetBrains IDE (${JETBRAINS_IDES.join(', ')})`,
+  );
 }

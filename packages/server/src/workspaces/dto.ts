@@ -6,6 +6,7 @@ import {
   type ListedPort,
   type PortDto,
   type PublicUrls,
+  parseStoredContext,
   portUrl,
   type WorkspaceActivity,
   type WorkspaceDto,
@@ -60,6 +61,7 @@ export function workspaceDto(
   activity: WorkspaceActivity | null = null,
 ): WorkspaceDto {
   const portDtos = ports.map((p) => portDto(urls, workspace.id, p));
+  const linkIde = parseStoredContext(workspace.context)?.ide;
   return {
     id: workspace.id,
     ownerId: workspace.ownerId,
@@ -76,5 +78,6 @@ export function workspaceDto(
     shared: workspace.shared === 1,
     ssh: urls.ssh ? { host: urls.ssh.host, port: urls.ssh.port, user: workspace.id } : null,
     activity,
+    ...(linkIde ? { ide: linkIde } : {}),
   };
 }

@@ -41,7 +41,7 @@ export class WorkspaceService {
       contextEnv: Object.keys(env).length > 0 ? JSON.stringify(env) : null,
       // a plain git URL resolves to nothing worth keeping, unless a prefix asked for something
       context:
-        source.context.kind === 'git' && !source.context.forceImageBuild
+        source.context.kind === 'git' && Object.keys(source.context).length === 1
           ? null
           : JSON.stringify(source.context),
     });

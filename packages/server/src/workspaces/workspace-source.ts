@@ -12,6 +12,7 @@ import {
   parseContext,
   parseContextUrl,
   type RepositoryContext,
+  referrerIdeChoice,
   splitEnvPrefix,
   type WorkspaceConfig,
 } from '@atelier/protocol';
@@ -67,7 +68,7 @@ export async function prepareWorkspace(
   const api = repositoryApi(endpoint, parsed.repository, linked?.token);
   const source = await resolveContext(parsed, api, linked?.login ?? user.name);
   if (request.ref) source.ref = request.ref;
-  if (parsed.forceImageBuild) source.context.forceImageBuild = true;
+  applyPrefixes(source, parsed);
   const rev = request.ref ?? source.configRev;
   // a fork's pull request: its files are in the fork (the same SCM, the same token)
   const configApi = source.configRepository
@@ -78,6 +79,12 @@ export async function prepareWorkspace(
       ? await readConfigThroughApi(configApi, rev)
       : await checkWithCredentials(deps, user, providers, toRepositoryContext(source), source.ref);
   return { source, config, env: parsed.env };
+}
+
+/** What the prefixes ask of the workspace itself: a fresh image build, an IDE. */
+function applyPrefixes(source: WorkspaceSource, parsed: ParsedContext): void {
+  if (parsed.forceImageBuild) source.context.forceImageBuild = true;
+  if (parsed.referrerIde) source.context.ide = referrerIdeChoice(parsed.referrerIde);
 }
 
 /** The user's token and login at a configured provider; undefined when no account is linked. */
@@ -108,7 +115,7 @@ async function prepareWithGit(
 ): Promise<PreparedWorkspace> {
   const source = await resolveContext(parsed, undefined, user.name);
   source.ref = ref;
-  if (parsed.forceImageBuild) source.context.forceImageBuild = true;
+  applyPrefixes(source, parsed);
   const repository = toRepositoryContext(source);
   const config = await checkWithCredentials(deps, user, providers, repository, ref);
   return { source, config, env: parsed.env };

@@ -278,7 +278,8 @@ async function workspaceSpec(
     ctx.repos.users.get(workspace.ownerId),
   ]);
   const preferences = parsePreferences(owner?.preferences ?? null);
-  const choice = preferences.ide ?? ctx.config.ide.default;
+  // a referrer:<name>:<ide>/ link chose the IDE for this workspace; else the owner's preference
+  const choice = resolved?.ide ?? preferences.ide ?? ctx.config.ide.default;
   const inactivity = inactivityTimeout(ctx.config.workspace.timeouts, workspace, preferences);
   const config: SupervisorConfigInput = {
     workspaceId: workspace.id,
