@@ -2,7 +2,7 @@
 // the workspace's own token gets it, only for its owner's linked accounts, never another user's;
 // an expired token is refreshed first where the provider gives refresh tokens.
 import type { Repositories, SecretBox } from '@atelier/db';
-import { AppError, type Config, type GitCredentials, type UserId } from '@atelier/protocol';
+import { AppError, type Config, type GitCredentials, isAppError, type UserId } from '@atelier/protocol';
 import { flavorOf, type ProviderToken } from './oauth.js';
 import type { AuthProvider, ProviderType } from './providers.js';
 
@@ -43,12 +43,42 @@ export function providerForHost(
   );
 }
 
+type CredentialDeps = { repos: Repositories; secrets: SecretBox; clock: () => Date; config?: Config };
+
+/** The owner's token for the SCM at `host`, refreshed if it expired; refusals say what to do. */
 export async function gitCredentials(
-  deps: { repos: Repositories; secrets: SecretBox; clock: () => Date; config?: Config },
+  deps: CredentialDeps,
   providers: readonly AuthProvider[],
   ownerId: UserId,
   host: string,
 ): Promise<GitCredentials> {
+  return (await accountCredentials(deps, providers, ownerId, host)).credentials;
+}
+
+/**
+ * The owner's token and login for the SCM at `host`, for work that goes on without one (reading
+ * a public repository anonymously): undefined when no provider serves `host`, no account is linked
+ * there, or its token expired for good.
+ */
+export async function linkedCredentials(
+  deps: CredentialDeps,
+  providers: readonly AuthProvider[],
+  ownerId: UserId,
+  host: string,
+): Promise<{ credentials: GitCredentials; login: string } | undefined> {
+  if (!providerForHost(providers, host, deps.config?.workspace.runtime.docker.hostLoopback)) return undefined;
+  return accountCredentials(deps, providers, ownerId, host).catch((e: unknown) => {
+    if (isAppError(e) && e.code === 'failed_precondition') return undefined;
+    throw e;
+  });
+}
+
+async function accountCredentials(
+  deps: CredentialDeps,
+  providers: readonly AuthProvider[],
+  ownerId: UserId,
+  host: string,
+): Promise<{ credentials: GitCredentials; login: string }> {
   const provider = providerForHost(providers, host, deps.config?.workspace.runtime.docker.hostLoopback);
   if (!provider) {
     throw new AppError(
@@ -85,5 +115,8 @@ export async function gitCredentials(
       expiresAt: token.expiresAt ?? null,
     });
   }
-  return { username: TOKEN_USER[provider.type] ?? identity.login, password: token.accessToken };
+  return {
+    credentials: { username: TOKEN_USER[provider.type] ?? identity.login, password: token.accessToken },
+    login: identity.login,
+  };
 }

@@ -1,7 +1,7 @@
 // The workspace owner's SCM token for a clone URL, outside a request: what the image builder needs to
 // read a private repository. The same providers and rules as git inside the workspace.
-import { type GitCredentials, isAppError, type UserId } from '@atelier/protocol';
-import { gitCredentials, providerForHost } from './git-credentials.js';
+import type { GitCredentials, UserId } from '@atelier/protocol';
+import { linkedCredentials } from './git-credentials.js';
 import { AuthProviderRegistry, type RegistryDeps } from './provider-registry.js';
 
 /** undefined when the URL's host is no configured SCM or the owner has no account linked there. */
@@ -18,11 +18,6 @@ export function ownerCredentialSource(
       return undefined; // not a URL git reaches over http(s)
     }
     if (!host) return undefined; // file://
-    const providers = await registry.list();
-    if (!providerForHost(providers, host, undefined)) return undefined;
-    return gitCredentials({ ...deps, clock }, providers, ownerId, host).catch((e: unknown) => {
-      if (isAppError(e) && e.code === 'failed_precondition') return undefined; // not linked
-      throw e;
-    });
+    return (await linkedCredentials({ ...deps, clock }, await registry.list(), ownerId, host))?.credentials;
   };
 }

@@ -2,15 +2,15 @@
 // at start) and the administrators' (read from the database at each use — one small query, no
 // cache — so that every replica sees an added, changed or deleted provider at its next request).
 import type { AuthProviderRow, Repositories, SecretBox } from '@atelier/db';
-import {
-  authProviderTypeSchema,
-  type Config,
-  dashboardUrl,
-  isAppError,
-  type PublicUrls,
-} from '@atelier/protocol';
+import { authProviderTypeSchema, type Config, isAppError, type PublicUrls } from '@atelier/protocol';
 import type { Logger } from 'pino';
-import { type AuthProvider, configuredProviders, providerById } from './providers.js';
+import {
+  type AuthProvider,
+  authProvider,
+  callbackUrlOf,
+  configuredProviders,
+  providerById,
+} from './providers.js';
 
 export interface RegistryDeps {
   config: Config;
@@ -33,7 +33,7 @@ export class AuthProviderRegistry {
 
   constructor(private readonly deps: RegistryDeps) {
     this.fromConfig = configuredProviders(deps.config, deps.urls);
-    this.callbackUrl = `${dashboardUrl(deps.urls)}/auth/callback`;
+    this.callbackUrl = callbackUrlOf(deps.urls);
   }
 
   /** Every usable provider: the config file's first, then the administrators' by id. */
@@ -88,20 +88,16 @@ export class AuthProviderRegistry {
       if (!isAppError(e)) throw e;
       return { row, provider: null, problem: `its client secret cannot be read: ${e.message}` };
     }
-    const scheme = row.scheme === 'http' ? 'http' : 'https';
     return {
       row,
       problem: null,
-      provider: {
-        id: row.id,
-        host: row.host,
+      provider: authProvider({
+        ...row,
         type: type.data,
-        clientId: row.clientId,
+        scheme: row.scheme === 'http' ? 'http' : 'https',
         clientSecret,
-        webOrigin: `${scheme}://${row.host}`,
         callbackUrl: this.callbackUrl,
-        ...(row.issuer ? { issuer: row.issuer } : {}),
-      },
+      }),
     };
   }
 }

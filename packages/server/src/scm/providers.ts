@@ -24,8 +24,30 @@ export interface AuthProvider {
   issuer?: string;
 }
 
+/** Where every provider sends the user back: what is registered at the provider. */
+export const callbackUrlOf = (urls: PublicUrls): string => `${dashboardUrl(urls)}/auth/callback`;
+
+/** A provider from its stored or configured fields: web origin from scheme and host. */
+export function authProvider(
+  p: Pick<AuthProvider, 'id' | 'host' | 'type' | 'clientId' | 'clientSecret' | 'callbackUrl'> & {
+    scheme: 'http' | 'https';
+    issuer?: string | null | undefined;
+  },
+): AuthProvider {
+  return {
+    id: p.id,
+    host: p.host,
+    type: p.type,
+    clientId: p.clientId,
+    clientSecret: p.clientSecret,
+    webOrigin: `${p.scheme}://${p.host}`,
+    callbackUrl: p.callbackUrl,
+    ...(p.issuer ? { issuer: p.issuer } : {}),
+  };
+}
+
 export function configuredProviders(config: Config, urls: PublicUrls): AuthProvider[] {
-  const callbackUrl = `${dashboardUrl(urls)}/auth/callback`;
+  const callbackUrl = callbackUrlOf(urls);
   return config.authProviders.map((p) => {
     if (p.oauth.callBackUrl && p.oauth.callBackUrl !== callbackUrl) {
       throw new AppError(
@@ -33,16 +55,7 @@ export function configuredProviders(config: Config, urls: PublicUrls): AuthProvi
         `authProviders ${p.id}: oauth.callBackUrl is ${p.oauth.callBackUrl}, but Atelier receives callbacks at ${callbackUrl} — register that URL at the provider and remove callBackUrl or set it to it`,
       );
     }
-    return {
-      id: p.id,
-      host: p.host,
-      type: p.type,
-      clientId: p.oauth.clientId,
-      clientSecret: p.oauth.clientSecret,
-      webOrigin: `${p.scheme}://${p.host}`,
-      callbackUrl,
-      ...(p.oauth.issuer ? { issuer: p.oauth.issuer } : {}),
-    };
+    return authProvider({ ...p, ...p.oauth, callbackUrl });
   });
 }
 

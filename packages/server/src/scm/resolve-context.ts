@@ -45,9 +45,13 @@ export async function resolveContext(
   login: string,
 ): Promise<WorkspaceSource> {
   if (parsed.kind === 'git') {
-    const segments = new URL(parsed.cloneUrl.replace(/^[^/@]+@([^:/]+):/, 'ssh://$1/')).pathname
-      .split('/')
-      .filter(Boolean);
+    if (!/^https?:\/\//i.test(parsed.cloneUrl)) {
+      throw new AppError(
+        'invalid_argument',
+        `${parsed.cloneUrl} is an ssh URL; workspaces clone over https: give the repository's https URL`,
+      );
+    }
+    const segments = new URL(parsed.cloneUrl).pathname.split('/').filter(Boolean);
     const repo = segments.at(-1)?.replace(/\.git$/, '');
     const owner = segments.at(-2);
     return {

@@ -6,7 +6,6 @@ import type { User } from '@atelier/db';
 import {
   AppError,
   type CreateWorkspaceRequest,
-  type GitCredentials,
   isAppError,
   type ParsedContext,
   parseContext,
@@ -18,7 +17,7 @@ import {
 } from '@atelier/protocol';
 import type { Deps } from '../app-env.js';
 import { endpointOf, providerOf, repositoryApi, scmHosts } from '../scm/api/index.js';
-import { gitCredentials } from '../scm/git-credentials.js';
+import { linkedCredentials } from '../scm/git-credentials.js';
 import type { AuthProvider } from '../scm/providers.js';
 import { readConfigThroughApi, resolveContext, type WorkspaceSource } from '../scm/resolve-context.js';
 
@@ -47,15 +46,7 @@ export async function prepareWorkspace(
   if (request.ref && parsed.kind === 'repository' && (parsed.ref || parsed.refAndPath)) {
     throw new AppError('invalid_argument', 'the URL names a branch already: leave out ref');
   }
-  if (parsed.kind === 'git') {
-    if (!/^https?:\/\//i.test(parsed.cloneUrl)) {
-      throw new AppError(
-        'invalid_argument',
-        `${parsed.cloneUrl} is an ssh URL; workspaces clone over https: give the repository's https URL`,
-      );
-    }
-    return prepareWithGit(deps, user, parsed, providers, request.ref);
-  }
+  if (parsed.kind === 'git') return prepareWithGit(deps, user, parsed, providers, request.ref);
   if (parsed.kind === 'snapshot') {
     throw new AppError(
       'failed_precondition',
@@ -64,15 +55,16 @@ export async function prepareWorkspace(
   }
   const provider = providerOf(providers, parsed.repository);
   const endpoint = endpointOf(provider, parsed.repository);
-  const linked = provider ? await linkedAccount(deps, providers, user, provider) : undefined;
-  const api = repositoryApi(endpoint, parsed.repository, linked?.token);
+  const linked = provider ? await linkedCredentials(deps, providers, user.id, provider.host) : undefined;
+  const token = linked?.credentials.password;
+  const api = repositoryApi(endpoint, parsed.repository, token);
   const source = await resolveContext(parsed, api, linked?.login ?? user.name);
   if (request.ref) source.ref = request.ref;
   applyPrefixes(source, parsed);
   const rev = request.ref ?? source.configRev;
   // a fork's pull request: its files are in the fork (the same SCM, the same token)
   const configApi = source.configRepository
-    ? repositoryApi(endpoint, { ...parsed.repository, ...source.configRepository }, linked?.token)
+    ? repositoryApi(endpoint, { ...parsed.repository, ...source.configRepository }, token)
     : api;
   const config =
     configApi && rev
@@ -85,24 +77,6 @@ export async function prepareWorkspace(
 function applyPrefixes(source: WorkspaceSource, parsed: ParsedContext): void {
   if (parsed.forceImageBuild) source.context.forceImageBuild = true;
   if (parsed.referrerIde) source.context.ide = referrerIdeChoice(parsed.referrerIde);
-}
-
-/** The user's token and login at a configured provider; undefined when no account is linked. */
-async function linkedAccount(
-  deps: Deps,
-  providers: readonly AuthProvider[],
-  user: User,
-  provider: AuthProvider,
-): Promise<{ token: string; login: string } | undefined> {
-  const identity = (await deps.repos.identities.listForUser(user.id)).find(
-    (i) => i.providerId === provider.id,
-  );
-  if (!identity) return undefined;
-  const credentials = await gitCredentials(deps, providers, user.id, provider.host).catch((e: unknown) => {
-    if (isAppError(e) && e.code === 'failed_precondition') return undefined; // no token: anonymous
-    throw e;
-  });
-  return credentials ? { token: credentials.password, login: identity.login } : undefined;
 }
 
 /** A git URL on a host that is no SCM provider (or one whose API Atelier does not call). */
@@ -185,13 +159,7 @@ async function checkWithCredentials(
 ): Promise<WorkspaceConfig> {
   const host = new URL(repository.cloneUrl).host.toLowerCase();
   const provider = providers.find((p) => p.type !== 'OIDC' && p.host === host);
-  let credentials: GitCredentials | undefined;
-  if (provider) {
-    credentials = await gitCredentials(deps, providers, user.id, host).catch((e: unknown) => {
-      if (isAppError(e) && e.code === 'failed_precondition') return undefined; // not linked: try anonymously
-      throw e;
-    });
-  }
+  const credentials = (await linkedCredentials(deps, providers, user.id, host))?.credentials;
   try {
     return await deps.checkRepository(repository, ref, credentials);
   } catch (e) {
